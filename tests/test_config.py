@@ -22,7 +22,7 @@ def test_shipped_configs_are_valid(repo, default):
 
 
 def test_every_schema_file_is_valid_yaml(repo):
-    for path in (repo / "workflow" / "schemas").rglob("*.yaml"):
+    for path in (repo / "src" / "deeprates" / "schemas").rglob("*.yaml"):
         assert isinstance(cfg.load_yaml(path), dict), path
 
 

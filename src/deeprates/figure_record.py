@@ -1,5 +1,9 @@
 """The figure JSON: the plotted numbers, the parameters, the claims and figdiff tolerances.
 
+A figure module splits into `measure(results, params) -> Measurement` (the plotted numbers and
+the claims; no matplotlib, so tests can feed it perturbed results) and `draw(data, params)` ->
+a matplotlib Figure drawn from `Measurement.data` alone.
+
 A reader must be able to redraw a figure from its JSON alone, so data carry their units and
 labels. `tolerances` maps a JSON path prefix (e.g. "data.mc" or "claims") to the absolute and
 relative tolerance `figdiff` allows for numbers under it; the longest matching prefix wins.
@@ -12,14 +16,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deeprates import atomic_io, plotting
+from deeprates import atomic_io
 from deeprates.claims import Claim
 
 DEFAULT_TOLERANCE = {"rel": 1e-9, "abs": 1e-12}
 
 
 @dataclass
+class Measurement:
+    """What `measure` returns: the plotted numbers, the claims, figdiff tolerances by path."""
+
+    data: dict[str, Any]
+    claims: list[Claim]
+    tolerances: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
 class FigureRecord:
+    """Legacy shape (`figure()` did both); kept while modules move to measure/draw."""
+
     fig: Any  # matplotlib Figure
     data: dict[str, Any]
     claims: list[Claim]
@@ -27,22 +42,35 @@ class FigureRecord:
     tolerances: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def write(outdir: str | Path, module: Any, record: FigureRecord, params: dict) -> list[Path]:
+def make(module: Any, results: dict, params: dict) -> tuple[Measurement, Any, str]:
+    """Run a figure module: (measurement, matplotlib figure, caption)."""
+    if hasattr(module, "measure"):
+        m = module.measure(results, params)
+        fig = module.draw(m.data, params)
+        return m, fig, module.caption(params)
+    record = module.figure(results, params)
+    return Measurement(record.data, record.claims, record.tolerances), record.fig, record.caption
+
+
+def write(outdir: str | Path, module: Any, measurement: Measurement, fig: Any, caption: str,
+          params: dict) -> list[Path]:
     """figures/<id>.png, .pdf and .json; the JSON last, so its presence means all three exist."""
-    if not record.claims:
+    from deeprates import plotting
+
+    if not measurement.claims:
         raise ValueError(f"figure {module.ID!r} made no claims: every figure must check one")
     outdir = Path(outdir)
-    paths = plotting.save(record.fig, outdir / module.ID)
+    paths = plotting.save(fig, outdir / module.ID)
     doc = {
         "id": module.ID,
         "title": module.TITLE,
         "track": module.TRACK,
         "paper": module.PAPER,
-        "caption": record.caption,
+        "caption": caption,
         "params": params,
-        "data": record.data,
-        "claims": [c.to_dict() for c in record.claims],
-        "tolerances": {"default": DEFAULT_TOLERANCE, **record.tolerances},
+        "data": measurement.data,
+        "claims": [c.to_dict() for c in measurement.claims],
+        "tolerances": {"default": DEFAULT_TOLERANCE, **measurement.tolerances},
     }
     json_path = outdir / f"{module.ID}.json"
     atomic_io.write_json(json_path, doc)

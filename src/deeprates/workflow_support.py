@@ -116,11 +116,13 @@ def _hash(*texts: str) -> str:
 
 @functools.cache
 def compute_fingerprint(fig: str) -> str:
-    """Hash of what a compute job runs: the figure module minus figure(), and its track."""
+    """Hash of what a compute job runs: the figure module minus its measuring and drawing
+    functions (measure, draw, caption; figure() in modules not yet split), and its track."""
     module = figures.load(fig)
     source = inspect.getsource(module)
-    if hasattr(module, "figure"):
-        source = source.replace(inspect.getsource(module.figure), "")
+    for name in ("figure", "measure", "draw", "caption"):
+        if hasattr(module, name):
+            source = source.replace(inspect.getsource(getattr(module, name)), "")
     track_dir = PKG / figures.FIGURES[fig][0]
     track_files = sorted(track_dir.rglob("*.py"))
     return _hash(source, *(p.read_text() for p in track_files),

@@ -1,0 +1,60 @@
+"""Every figure module keeps the contract the workflow and the claims table rely on.
+
+- `measure(results, params)` on the fixtures (the default run's results) reproduces the committed
+  figure JSON's claims: same names, kinds and statuses, measured values within figdiff's
+  tolerance. A fixture older than the compute code fails here (refresh with
+  tests/fixtures/refresh.py).
+- `measure` draws nothing (no matplotlib figure is left open): tests can feed it perturbed data.
+- every claim has a kind; every reproduction claim a control; a DEVIATION says why.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import pytest
+
+import mutation_support as ms
+from deeprates import figures
+from deeprates.claims import KINDS
+
+IDS = sorted(figures.FIGURES)
+
+
+def _converted(fig: str):
+    module = figures.load(fig)
+    if not hasattr(module, "measure"):
+        pytest.skip(f"{fig} has no measure() yet")
+    return module
+
+
+@pytest.mark.parametrize("fig", IDS)
+def test_measure_reproduces_committed_claims(fig):
+    _converted(fig)
+    plt.close("all")
+    m = ms.measure(fig)
+    assert not plt.get_fignums(), f"{fig}: measure() opened a matplotlib figure"
+    committed = {c["name"]: c for c in ms.committed(fig)["claims"]}
+    got = {c.name: c for c in m.claims}
+    assert list(got) == list(committed), f"{fig}: claim names differ from figures/{fig}.json"
+    for name, c in got.items():
+        ref = committed[name]
+        assert c.kind == ref.get("kind") and c.status == ref.get("status"), (fig, name)
+        if isinstance(c.measured, float) and isinstance(ref["measured"], float):
+            assert math.isclose(c.measured, ref["measured"], rel_tol=1e-9, abs_tol=1e-12) or (
+                math.isnan(c.measured) and math.isnan(ref["measured"])), (fig, name)
+
+
+@pytest.mark.parametrize("fig", IDS)
+def test_claims_follow_the_model(fig):
+    _converted(fig)
+    for c in ms.measure(fig).claims:
+        assert c.kind in KINDS, f"{fig}/{c.name}: kind {c.kind!r}"
+        if c.kind == "reproduction":
+            assert c.control is not None and c.control.hypothesis, f"{fig}/{c.name}: no control"
+        if c.status in ("DEVIATION", "XPASS"):
+            assert len(c.deviation) > 20, f"{fig}/{c.name}: a DEVIATION must say why"
+        text = " ".join([c.statement, c.tolerance_reason, c.detail, c.deviation])
+        assert "FIGURES.md" not in text and "catalog" not in text.lower(), (
+            f"{fig}/{c.name}: cites a file outside the repository")
