@@ -127,3 +127,15 @@ def test_boundary_alpha_is_where_the_noise_sum_reaches_one():
         a = sm.boundary_alpha(lam, beta, noise, 4.0)
         assert a < sm.deterministic_boundary_alpha(1.0, beta)  # noise shrinks the region
         assert math.isclose(sm.noise_sum(lam, a, beta, noise), 1.0, rel_tol=1e-6)
+
+
+def test_bootstrap_exponents_at_once_equal_one_fit_each():
+    from deeprates.fitting import fit_power_law
+    from deeprates.optimization.fits import _replicate_exponents
+
+    rng = np.random.default_rng(1)
+    x = np.geomspace(1, 1e4, 60)
+    reps = x ** -0.7 * np.exp(0.05 * rng.standard_normal((5, x.size)))
+    fast = _replicate_exponents(x, reps, (10.0, 1e3))
+    slow = [fit_power_law(x, r, (10.0, 1e3)).exponent for r in reps]
+    np.testing.assert_allclose(fast, slow, rtol=1e-10)
