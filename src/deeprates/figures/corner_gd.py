@@ -13,7 +13,6 @@ arXiv:2504.12519 (D. Yarotsky, "Corner Gradient Descent", ICLR 2026). Cases:
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from deeprates import plotting
