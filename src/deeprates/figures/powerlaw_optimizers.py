@@ -148,8 +148,8 @@ TOL_WHY = {
     "SD": "steepest descent's line search makes the slope wobble by ~0.005 over 1.5 decades; 0.03 "
           "separates zeta from 2 zeta by 8x",
     "HB-Jacobi": "the window is short (one decade: the dense spectrum of N points is exhausted "
-                 "after ~sqrt(1/lambda_min) steps) and the Jacobi schedule approaches its rate "
-                 "like 1/t, so twice the GD tolerance; still 4x below |2 zeta - zeta|",
+                 "after ~sqrt(1/lambda_min) steps) and local slopes wobble by up to 0.011, so "
+                 "twice the GD tolerance; still 4x below |2 zeta - zeta|",
     "CG": "as for the Jacobi Heavy Ball (same window); still 4x below |2 zeta - zeta|",
 }
 STATEMENT = {
