@@ -3,6 +3,7 @@
 import functools
 
 import numpy as np
+import pytest
 
 import mutation_support as ms
 
@@ -39,12 +40,17 @@ def test_recursion_in_the_other_phase_fails():
     _flipped(mutate, "recursion exponent")
 
 
-def test_prefactor_without_noise_amplification_fails():
+@pytest.mark.parametrize("wrong", ["no 1/(1 - U_Sigma)", "alpha instead of alpha_eff"])
+def test_prefactor_of_a_wrong_hypothesis_fails(wrong):
+    beta = ms.params(FIG)["beta"]
+
     def mutate(res):
-        # L_t = L_GF(alpha_eff t): the 1/(1 - U_Sigma) factor missing
         for case, r in res.items():
             if case.startswith("rec-"):
-                r["loss"] = (np.asarray(r["gf_prediction"]) * (1.0 - r["U_sigma"])).tolist()
+                # L_t = L_GF(alpha_eff t) without the noise amplification, or (asymptotically,
+                # L_GF ~ t^-zeta) L_GF(alpha t)/(1 - U_Sigma) = (1 - beta)^-zeta times the theory
+                f = 1.0 - r["U_sigma"] if wrong.startswith("no") else (1.0 - beta) ** -r["zeta"]
+                r["loss"] = (np.asarray(r["gf_prediction"]) * f).tolist()
     _flipped(mutate, "signal-phase prefactor")
 
 

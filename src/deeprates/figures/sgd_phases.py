@@ -150,10 +150,11 @@ def _other_phase(nu: float, zeta: float) -> Alt:
 def _prefactor_control(ratio: float, U: float, beta: float, zeta: float) -> Alt:
     """The nearer of the two wrong prefactors, as the ratio L_t (1 - U) / L_GF(alpha_eff t) they
     predict: plain L_GF(alpha_eff t) (no noise amplification 1/(1 - U_Sigma)) gives 1 - U; the
-    learning rate alpha instead of alpha_eff = alpha/(1 - beta) gives (1 - beta)^zeta (L_GF ~ t^-zeta)."""
+    learning rate alpha instead of alpha_eff = alpha/(1 - beta) gives (1 - beta)^-zeta
+    (asymptotically, L_GF ~ t^-zeta)."""
     alts = [Alt("L_GF(alpha_eff t) without the 1/(1 - U_Sigma) factor", theory=1.0 - U),
             Alt("L_GF(alpha t)/(1 - U_Sigma): momentum does not rescale the time",
-                theory=(1.0 - beta) ** zeta)]
+                theory=(1.0 - beta) ** -zeta)]
     return min(alts, key=lambda a: abs(ratio / a.theory - 1.0))
 
 

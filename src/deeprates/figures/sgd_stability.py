@@ -101,7 +101,8 @@ def caption(p: dict) -> str:
         f"Final loss after {p['steps']} steps of mini-batch SGD with momentum (exact recursion) on "
         f"a finite translation-invariant problem (N = {p['n']}, ν = {p['nu']:g}, κ = {p['kappa']:g}), "
         "over learning rate α and momentum β, for each batch size; grey: diverged; red: the "
-        "theoretical boundary U_Σ = 1; white dotted: the noise-free heavy-ball boundary α = 2(1+β)/λ_max. Last panel: in the noise-dominated variant (κ = "
+        "theoretical boundary U_Σ = 1; white dotted: the noise-free heavy-ball boundary "
+        "α = 2(1+β)/λ_max. Last panel: in the noise-dominated variant (κ = "
         f"{nm['kappa']:g}) the final loss minimised over α is lowest at a negative momentum."
     )
 
