@@ -9,7 +9,7 @@ The nonzero eigenvalues of W^T W are those of G, hence
 and for W0 with iid N(0, sigma^2/d) entries, as d -> oo with r = H/d fixed, the spectrum of G0
 tends to Marchenko-Pastur MP_{r, sigma^2}:
     L(tau) -> 1/2 [ (1 - r)_+ + r int_{s>0} (1 - g(tau; s))^2 dMP_{r,sigma^2}(s) ].
-(For r <= 1 this is the catalog's formula; for r > 1 MP has an atom 1 - 1/r at 0 whose modes
+(For r <= 1 this is the formula of docs/figures/linear-autoencoder.md; for r > 1 MP has an atom 1 - 1/r at 0 whose modes
 never learn, and the integral runs over the continuous part, of mass 1/r.)
 """
 

@@ -3,7 +3,7 @@
 Shared by B1 (indicator targets) and B5 (digits). A run with random ingredients (design, targets,
 network) is repeated over seeds: the loss curves are evaluated on one common geometric time grid
 around the seeds' mean spectral window, xi is fitted to their mean with a bootstrap over seeds
-(FIGURES.md "Fitting": stat_err), and nu, kappa are fitted on the seed-mean eigenvalues and
+(stat_err, see deeprates.fitting), and nu, kappa are fitted on the seed-mean eigenvalues and
 tails over modes k_lo .. n k_hi_fraction.
 """
 
