@@ -175,9 +175,9 @@ def _xi_claims(p: dict, d: int, model: str, kind: str, fits: dict, claims: list)
         statement=f"gradient flow with the {model} {kind.upper()} kernel on indicator targets in d = {d}: "
                   f"loss ~ t^-xi with xi = 1/(d + alpha), alpha = {ALPHA[kind]}",
         fit=f.xi, theory=1.0 / (d + ALPHA[kind]), tol=tol,
-        why=f"+-{tol:g} at d = {d} at this size ({p['tolerances']}): finite n biases the spectrum's "
-            f"exponents at the modes the window covers ({DOC}); stat: bootstrap over the seeds "
-            "(design, targets, network)",
+        why=f"+-{tol:g} at d = {d} at this size (n = {p['n']}, {p['tolerances']} tolerances; paper "
+            f"size n = 20000 halves them): finite n biases the spectrum's exponents at the modes "
+            f"the window covers ({DOC}); stat: bootstrap over the seeds (design, targets, network)",
         control=Alt(f"the other kernel's exponent, 1/(d + {ALPHA[other]}) ({other.upper()})",
                     theory=1.0 / (d + ALPHA[other]))))
     if other in fits[model]:
