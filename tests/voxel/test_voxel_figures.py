@@ -21,7 +21,7 @@ DATASET = {"n_train": 3, "n_test": 2, "classes": ["pipe", "gear"], "seed": 1, "c
 PARAMS = {
     "voxel-feature-examples": {"dataset": DATASET, "S": 6, "mesh": None, "part": "machined_plate",
                                "part_seed": 0},
-    "voxel-resolution": {"dataset": DATASET, "sizes": [1, 2], "kinds": ["SA", "EV"], "seeds": 1, "rounds": 4,
+    "voxel-resolution": {"dataset": DATASET, "sizes": [1, 2], "kinds": ["Bool", "EV"], "seeds": 1, "rounds": 4,
                          "max_depth": 3},
     "voxel-raw-vs-haar": {"dataset": DATASET, "sizes": [1, 4], "kind": "EV", "seeds": 1, "rounds": 4, "max_depth": 3},
     "voxel-error-history": {"dataset": DATASET, "seeds": 2, "rounds": 5, "history_rounds": 4, "kinds": ["SA", "EV"]},

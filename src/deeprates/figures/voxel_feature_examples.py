@@ -177,6 +177,7 @@ def draw(d: dict, p: dict):
 
     from deeprates.voxel.render import (
         camera_light,
+        colormap_colors,
         draw_arrows,
         draw_ellipsoids,
         draw_mesh,
@@ -204,7 +205,7 @@ def draw(d: dict, p: dict):
     glyph = lattice(xyz, step)
     draw_mesh(panels[0], mesh_v, np.asarray(ex["mesh_faces"]), normalize=False, light=light)
     panels[0].set_title("mesh")
-    draw_voxels(panels[1], xyz[vals[:, col["Bool"][0]] > 0], S, (0.2, 0.75, 0.3), shade=True)
+    draw_voxels(panels[1], xyz[vals[:, col["Bool"][0]] > 0], S, (0.2, 0.75, 0.3))
     panels[1].set_title("Bool")
     sa = vals[:, col["SA"][0]]
     sa_max = float(sa.max())
@@ -224,8 +225,7 @@ def draw(d: dict, p: dict):
     draw_ellipsoids(panels[4], xyz[nz], vals[nz][:, col["QF"]], rgb=(0.95, 0.35, 0.25), light=light)
     panels[4].set_title("QF")
     for ax, kind in ((panels[5], "VAD"), (panels[6], "EAD")):
-        draw_voxels(ax, xyz, S, matplotlib.colormaps["bwr"](
-            matplotlib.colors.Normalize(-math.pi, math.pi, clip=True)(vals[:, col[kind][0]])))
+        draw_voxels(ax, xyz, S, colormap_colors(vals[:, col[kind][0]], "bwr", -math.pi, math.pi))
         ax.set_title(f"{kind} (clipped to ±π)")
     for ax in panels:  # one box and one viewpoint for every panel
         frame(ax, xyz)
@@ -233,9 +233,12 @@ def draw(d: dict, p: dict):
         ax.set_rasterized(True)  # tens of thousands of polygons: keep the PDF small
     cax = panels[2].inset_axes([0.9, 0.25, 0.03, 0.5])
     fig.colorbar(matplotlib.cm.ScalarMappable(norm, sa_cmap), cax=cax, label="area (voxel²)")
-    cax = panels[6].inset_axes([0.9, 0.25, 0.03, 0.5])
-    fig.colorbar(matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(-math.pi, math.pi), "bwr"),
-                 cax=cax, ticks=[-math.pi, 0, math.pi]).ax.set_yticklabels(["-π", "0", "π"])
+    # VAD and EAD share one scale: its bar sits between them, clear of the identity names
+    cax = panels[6].inset_axes([0.0, 0.25, 0.025, 0.5])
+    bar = fig.colorbar(matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(-math.pi, math.pi), "bwr"),
+                       cax=cax, ticks=[-math.pi, 0, math.pi])
+    bar.ax.set_yticklabels(["-π", "0", "π"])
+    bar.ax.yaxis.set_ticks_position("left")
     labels = d["identity_labels"]
     names = list(labels)
     worst = []
@@ -249,8 +252,8 @@ def draw(d: dict, p: dict):
     ax_id.set_xlim(1e-10, 1e-4)
     ax_id.set_yticks(np.arange(len(names))[::-1], [labels[k] for k in names], fontsize=6.5)
     ax_id.set_xlabel("max relative residual")
-    ax_id.set_title(f"identities, {d['identities']['n_meshes']} meshes")
+    ax_id.set_title(f"identities ({d['identities']['n_meshes']} meshes)", fontsize=8)
     inner = ax_id.get_position()  # room on the left for the identity names
-    ax_id.set_position([inner.x0 + 0.115, inner.y0 + 0.03, inner.width - 0.125, inner.height - 0.06])
+    ax_id.set_position([inner.x0 + 0.105, inner.y0 + 0.03, inner.width - 0.135, inner.height - 0.06])
     plotting.label_panels([*panels, ax_id])
     return fig

@@ -139,7 +139,7 @@ def run_raw(store: FeatureStore, S: int, kinds, aggregate: str, seed: int, num_r
 
 
 def ranked_kinds(mean_errors: dict[str, float]) -> list[str]:
-    """Kinds by mean error, best first (ties broken by the catalog's kind order)."""
+    """Kinds by mean error, best first (ties broken by the order of features.KINDS)."""
     return sorted(mean_errors, key=lambda k: (mean_errors[k], KINDS.index(k)))
 
 

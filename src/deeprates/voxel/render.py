@@ -82,7 +82,7 @@ def camera_light(elev: float, azim: float) -> np.ndarray:
     return np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
 
 
-def draw_voxels(ax, xyz: np.ndarray, S: int, colors, shade: bool = False) -> None:
+def draw_voxels(ax, xyz: np.ndarray, S: int, colors) -> None:
     """Cubes at the given voxels; `colors` one RGB(A) for all or (n, 3|4) per voxel."""
     x = np.asarray(xyz, dtype=np.int64)
     filled = np.zeros((S, S, S), dtype=bool)
@@ -92,7 +92,7 @@ def draw_voxels(ax, xyz: np.ndarray, S: int, colors, shade: bool = False) -> Non
     fc[x[:, 0], x[:, 1], x[:, 2], :col.shape[1]] = col
     if col.shape[1] == 3:
         fc[..., 3] = 1.0
-    ax.voxels(filled, facecolors=fc, edgecolor=(0.25, 0.25, 0.25, 0.45), linewidth=0.2, shade=shade)
+    ax.voxels(filled, facecolors=fc, edgecolor=(0.25, 0.25, 0.25, 0.45), linewidth=0.2, shade=False)
     frame(ax, x)
 
 
