@@ -18,6 +18,7 @@ from deeprates.voxel.dataset import DatasetSpec, config_problems
 from deeprates.voxel.experiments import feature_set, run_feature_set
 from deeprates.voxel.extraction import FeatureStore
 from deeprates.voxel.mesh import read_mesh
+from deeprates.voxel.render import mesh_text
 
 ID = "voxel-predictions"
 TRACK = "voxel"
@@ -102,16 +103,16 @@ def measure(results: dict, p: dict) -> Measurement:
         order = np.argsort(-P[i], kind="stable")[:min(TOP, len(classes))]
         shown.append({"mesh_id": mesh["mesh_id"], "file": mesh["file"], "true_class": classes[y[i]],
                       "top": [{"class": classes[k], "probability": float(P[i][k])} for k in order],
-                      # 5 digits: invisible in a 2-inch rendering, half the JSON of full floats
-                      "vertices": [[float(f"{x:.5g}") for x in v] for v in mesh["vertices"]],
-                      "faces": mesh["faces"]})
+                      # 5 digits: invisible in a 2-inch rendering
+                      "mesh": mesh_text(mesh["vertices"], mesh["faces"], 5)})
     data = {
         "shown": shown,
         "symmetrised_error": err,
         "shuffled_labels_error": results["shuffled"]["symmetrised_error"],
         "n_test_meshes": len(y),
         "classes": classes,
-        "units": "class probabilities averaged over a mesh's rotated copies; mesh vertices as read",
+        "units": "class probabilities averaged over a mesh's rotated copies; mesh vertices as read (text, "
+                 "deeprates.voxel.render.mesh_from_text)",
     }
     tol = {"data.shown": {"rel": 0.0, "abs": 0.1}, "data.symmetrised_error": {"rel": 0.0, "abs": 0.03},
            "data.shuffled_labels_error": {"rel": 0.0, "abs": 0.05}, "claims": {"rel": 0.2, "abs": 0.03}}
@@ -121,7 +122,7 @@ def measure(results: dict, p: dict) -> Measurement:
 def draw(d: dict, p: dict):
     import matplotlib.pyplot as plt
 
-    from deeprates.voxel.render import draw_mesh
+    from deeprates.voxel.render import draw_mesh, mesh_from_text
 
     plotting.apply_style()
     n = len(d["shown"])
@@ -133,7 +134,7 @@ def draw(d: dict, p: dict):
     for j, item in enumerate(d["shown"]):
         row, col = divmod(j, ncols)
         ax3 = fig.add_subplot(grid[row, 2 * col], projection="3d")
-        draw_mesh(ax3, np.asarray(item["vertices"]), np.asarray(item["faces"]))
+        draw_mesh(ax3, *mesh_from_text(item["mesh"]))
         ax3.view_init(elev=25, azim=-60)
         ax3.set_rasterized(True)  # keep the PDF small
         ax = fig.add_subplot(grid[row, 2 * col + 1])

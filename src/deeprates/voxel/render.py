@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["draw_mesh", "draw_voxels", "colormap_colors", "draw_arrows", "draw_ellipsoids", "set_cube", "frame",
-           "view_of", "camera_light", "lattice"]
+           "view_of", "camera_light", "lattice", "mesh_text", "mesh_from_text"]
 
 LIGHT = np.array([0.4, -0.5, 0.75]) / np.linalg.norm([0.4, -0.5, 0.75])
 
@@ -155,3 +155,20 @@ def lattice(xyz: np.ndarray, step: int = 2) -> np.ndarray:
     per-voxel glyphs (arrows, ellipsoids) stay apart enough to read at fine grids."""
     x = np.asarray(xyz, dtype=np.int64)
     return np.all(x % step == 0, axis=1)
+
+
+def mesh_text(vertices, faces, digits: int = 5) -> dict:
+    """A mesh for a figure's JSON as two lines of text ("x y z x y z ..." with `digits` significant
+    digits, "i j k i j k ..."): one number per line, as the indented JSON writes lists, would make
+    a rendered mesh several times larger. Read back with `mesh_from_text`."""
+    v = np.asarray(vertices, dtype=float).ravel()
+    f = np.asarray(faces, dtype=np.int64).ravel()
+    return {"vertices": " ".join(f"{x:.{digits}g}" for x in v), "faces": " ".join(map(str, f)),
+            "format": "vertices: x y z per vertex; faces: three 0-based vertex indices per triangle"}
+
+
+def mesh_from_text(d: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(vertices (n, 3), faces (m, 3)) from `mesh_text`'s dict."""
+    v = np.array(d["vertices"].split(), dtype=float).reshape(-1, 3)
+    f = np.array(d["faces"].split(), dtype=np.int64).reshape(-1, 3)
+    return v, f
