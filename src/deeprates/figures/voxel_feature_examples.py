@@ -27,6 +27,7 @@ from deeprates.voxel.extraction import FeatureStore
 from deeprates.voxel.features import FEATURE_COLUMNS, KIND_COLUMNS, compute_features
 from deeprates.voxel.identities import CLOSED_ONLY, IDENTITIES, identity_residuals, mesh_invariants
 from deeprates.voxel.mesh import GRID_FILL, MeshError, normalize_to_grid, read_mesh, validate
+from deeprates.voxel.render import mesh_text
 from deeprates.voxel.shapes import generate_mesh
 
 ID = "voxel-feature-examples"
@@ -148,10 +149,9 @@ def measure(results: dict, p: dict) -> Measurement:
                     "rotation": ex["rotation"], "xyz": ex["xyz"],
                     "values": [[float(f"{x:.9g}") for x in row] for row in vals.tolist()],
                     "columns": list(FEATURE_COLUMNS),
-                    "mesh_vertices": [[float(f"{x:.6g}") for x in v] for v in ex["mesh_vertices"]],
-                    "mesh_faces": ex["mesh_faces"],
+                    "mesh": mesh_text(ex["mesh_vertices"], ex["mesh_faces"], 6),
                     "units": "grid units: lengths in voxels (area voxel^2, volume voxel^3), angles in radians; "
-                             "mesh vertices in grid coordinates centred at 0",
+                             "mesh vertices in grid coordinates centred at 0 (text, deeprates.voxel.render.mesh_from_text)",
                     "mesh_source": "the mesh is the `mesh` key's file, or shapes.generate_mesh(part, part_seed), "
                                    "rotated by `rotation` and scaled by mesh.normalize_to_grid",
                     "identities": ex["identities"]},
@@ -184,6 +184,7 @@ def draw(d: dict, p: dict):
         draw_voxels,
         frame,
         lattice,
+        mesh_from_text,
         view_of,
     )
 
@@ -193,7 +194,8 @@ def draw(d: dict, p: dict):
     xyz = np.asarray(ex["xyz"])
     vals = np.asarray(ex["values"], dtype=float)
     col = {k: list(v) for k, v in KIND_COLUMNS.items()}
-    mesh_v = np.asarray(ex["mesh_vertices"]) + S / 2  # grid coordinates: voxel (i, j, k) is [i, i+1] x ...
+    mesh_v, mesh_f = mesh_from_text(ex["mesh"])
+    mesh_v = mesh_v + S / 2  # grid coordinates: voxel (i, j, k) is [i, i+1] x ...
 
     fig = plt.figure(figsize=(12.0, 6.2))
     grid = fig.add_gridspec(2, 4, left=0.0, right=0.99, bottom=0.07, top=0.95, wspace=0.02, hspace=0.08)
@@ -203,7 +205,7 @@ def draw(d: dict, p: dict):
     light = camera_light(elev, azim)
     step = 2 if S > 16 else 1  # glyphs on every second voxel per axis at fine grids, else they merge
     glyph = lattice(xyz, step)
-    draw_mesh(panels[0], mesh_v, np.asarray(ex["mesh_faces"]), normalize=False, light=light)
+    draw_mesh(panels[0], mesh_v, mesh_f, normalize=False, light=light)
     panels[0].set_title("mesh")
     draw_voxels(panels[1], xyz[vals[:, col["Bool"][0]] > 0], S, (0.2, 0.75, 0.3))
     panels[1].set_title("Bool")
@@ -251,9 +253,9 @@ def draw(d: dict, p: dict):
     ax_id.set_xscale("log")
     ax_id.set_xlim(1e-10, 1e-4)
     ax_id.set_yticks(np.arange(len(names))[::-1], [labels[k] for k in names], fontsize=6.5)
-    ax_id.set_xlabel("max relative residual")
-    ax_id.set_title(f"identities ({d['identities']['n_meshes']} meshes)", fontsize=8)
+    ax_id.set_xlabel(f"max relative residual, {d['identities']['n_meshes']} meshes")
+    ax_id.set_title("identities")
     inner = ax_id.get_position()  # room on the left for the identity names
-    ax_id.set_position([inner.x0 + 0.105, inner.y0 + 0.03, inner.width - 0.135, inner.height - 0.06])
+    ax_id.set_position([inner.x0 + 0.1, inner.y0 + 0.03, inner.width - 0.16, inner.height - 0.06])
     plotting.label_panels([*panels, ax_id])
     return fig
