@@ -18,7 +18,7 @@ from deeprates.claims import Alt, Claim, Control
 from deeprates.config import ConfigError
 from deeprates.figure_record import Measurement
 from deeprates.voxel.dataset import DatasetSpec, config_problems
-from deeprates.voxel.experiments import paired_difference, feature_set, ranked_kinds, run_feature_set
+from deeprates.voxel.experiments import feature_set, paired_difference, ranked_kinds, run_feature_set
 from deeprates.voxel.extraction import FeatureStore
 
 ID = "voxel-error-history"
