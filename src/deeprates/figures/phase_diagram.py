@@ -5,9 +5,10 @@ spirit of arXiv:1802.03620 Theorem 2) on a ladder of sizes with M = N^alpha fine
 so depth ~ M ~ W^alpha; `beta<b>-shallow`: the one-hidden-layer interpolant (continuous weights).
 Errors are exact sup norms (breakpoints propagated through the network outside the selection
 ramps, where the output is provably f_1). For beta < 1 the error of one target oscillates with
-the phase of its cusps against the grid; the median over translates is fitted (sweeps.py). Float64 decodes M <= 33 digits per weight; past that
-(with `mpmath.enabled`) the same network is evaluated with its exact rational code words in
-mpmath at its ideal breakpoints (multiprecision.py, as in precision-budget).
+the phase of its cusps against the grid; the median over translates is fitted (sweeps.py).
+Float64 decodes M <= 33 digits per weight; past that (with `mpmath.enabled` and an alpha's own
+`M_max`) the same network is evaluated with its exact rational code words in mpmath at its
+ideal breakpoints (multiprecision.py, as in precision-budget).
 """
 
 from __future__ import annotations
@@ -154,7 +155,8 @@ def caption(p: dict) -> str:
         "and shallow networks, p between r/d and (1 + alpha) r/d needs deep networks with "
         "discontinuous weight selection, p > (1 + alpha) r/d is infeasible; our rates fitted against "
         "W lie along the line p = (1 + alpha) r/d, alpha = 0.75 above it: at M <= 31 the M part of "
-        "W = 23N + 24M + c still matters. ""(d) Depth against W. Lines in (a, b, d): the theory slopes."
+        "W = 23N + 24M + c still matters. (d) Depth against W. Lines in (a, b, d): the theory "
+        "slopes."
     )
 
 
