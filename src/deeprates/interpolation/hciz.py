@@ -42,7 +42,7 @@ def hciz_closed_form(a: np.ndarray, b: np.ndarray) -> float:
     return c * float(np.linalg.det(np.exp(np.outer(a, b)))) / (da * db)
 
 
-def trace_aubu(a: np.ndarray, b: np.ndarray | np.ndarray, u: np.ndarray) -> np.ndarray:
+def trace_aubu(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:
     """tr(diag(a) U B U^*) for a batch of U; `b` is a vector (diagonal B) or a batch of matrices."""
     if np.ndim(b) == 1:
         ubu = np.einsum("sij,j,skj->sik", u, b, u.conj())
