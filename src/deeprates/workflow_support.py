@@ -21,7 +21,7 @@ import yaml
 
 from deeprates import figures
 
-TRACKS = ("approximation", "training", "optimization", "voxel")
+TRACKS = ("approximation", "training", "optimization", "voxel", "interpolation")
 PKG = Path(__file__).resolve().parent
 DRAWING_MODULES = ("plotting.py", "claims.py", "fitting.py", "figure_record.py")
 DEFAULT_RESOURCES = {"threads": 1, "mem_mb": 2000, "runtime": 20, "gpu": 0}
