@@ -12,6 +12,7 @@ The checks and their controls are described in docs/figures/log-regime.md.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from deeprates import plotting
 from deeprates.approximation import bit_extraction as bx
@@ -19,7 +20,7 @@ from deeprates.approximation import fixed_width as fw
 from deeprates.approximation.supnorm import sup_error_1d
 from deeprates.approximation.sweeps import geometric_sizes
 from deeprates.approximation.targets import kink_sum
-from deeprates.claims import Alt, Claim
+from deeprates.claims import Alt, Claim, Control
 from deeprates.config import ConfigError
 from deeprates.figure_record import Measurement
 
@@ -30,6 +31,7 @@ PAPER = "arXiv:1705.01365 (Yarotsky 2017), Theorems 1 and 2"
 
 FIT = 5  # the exponent fits use the last 5 sizes (the upper end of the range)
 DOC = "docs/figures/log-regime.md"
+PAPER_M = 14  # the size at which the exponent is predicted inside -1 +- 0.5 (see the deviation)
 
 
 def check_params(p: dict) -> None:
@@ -100,26 +102,36 @@ def measure(results: dict, p: dict) -> Measurement:
     p_shallow = log_exponent(Ws[-FIT:], es[-FIT:])
     a = (Wd[-1] - Wd[-2]) / (N[-1] - N[-2])  # weights per patch: the serial layers' cost
     rng = f"W = {int(Wd[-FIT])}..{int(Wd[-1])}, N = 2^{M[-FIT]}..2^{M[-1]}"
-    why = ("0.5 is half the distance between the hypotheses p = -1 (1/(W ln W)) and p = 0 (1/W), "
-           "and between p = -1 and p = -2 (1/(W ln^2 W)): the check asks which one the data are "
-           f"nearest to ({DOC})")
+    why = ("0.5 is half the distance between neighbouring hypotheses p = 0 (1/W), -1 "
+           f"(1/(W ln W)) and -2 (1/(W ln^2 W)): the check asks which one the data are nearest to ({DOC})")
+    lnw = ed * Wd * np.log(Wd)
     claims = [
+        Claim.within(
+            ID, "deep: at least a log factor over 1/W", paper=PAPER, kind="reproduction",
+            statement="the fixed-width network with log2 N digits per weight beats continuous "
+                      "selection by at least a log factor, err = O(1/(W ln W)) (Theorem 2): "
+                      f"err W ~ (ln W)^p with p <= -1, fitted over the last {FIT} sizes ({rng})",
+            measured=p_deep, lo=None, hi=-0.5, theory="<= -1",
+            why=why + "; the bound allows any p <= -1",
+            detail=f"err W falls by x{ed[-FIT] * Wd[-FIT] / (ed[-1] * Wd[-1]):.2f} over the fit",
+            control=Control("err ~ 1/W (no log factor, as for continuous selection): p = 0",
+                            0.0, bool(abs(p_deep) > 0.5),
+                            f"|p - 0| = {abs(p_deep):.3g} vs tolerance 0.5")),
         Claim.close(
-            ID, "deep: err ~ 1/(W ln W)", paper=PAPER, kind="reproduction",
-            statement="the fixed-width network with log2 N digits per weight reaches "
-                      "err ~ 1/(W ln W) (Theorem 2): err W ~ (ln W)^p with p = -1, fitted over "
-                      f"the last {FIT} sizes ({rng})",
+            ID, "deep: err ~ 1/(W ln W) exactly", paper=PAPER, kind="reproduction",
+            statement="the construction's rate: err = eps ~ 1/(N log2 N) ~ 1/(W ln W), so p = -1 "
+                      f"(last {FIT} sizes, {rng})",
             measured=p_deep, theory=-1.0, tol=0.5, why=why,
             detail=f"W/N = {Wd[-1] / N[-1]:.1f} at the largest size (a = {a:.1f} weights per "
-                   f"patch); err W ln W changes by x{(ed * Wd * np.log(Wd))[-FIT] / (ed * Wd * np.log(Wd))[-1]:.2f} "
-                   f"over the fit",
-            control=Alt("err ~ 1/W (no log factor, as for continuous selection)", theory=0.0),
+                   f"patch); err W ln W changes by x{lnw[-FIT] / lnw[-1]:.2f} over the fit",
+            control=Alt("one more log: err ~ 1/(W ln^2 W), p = -2", theory=-2.0),
             deviation=(
-                "pre-asymptotic at N <= 2^{}: err = eps = omega(1/(NM)) exactly at every size, but "
-                "W = a N + O(M) with a ~ 26, so err W ~ a/M ~ 1/(ln W - ln a) and the local "
-                "exponent is -(1 + ln a / ln N) minus the decay of W/N, about -1.7 here; it "
-                "enters -1 +- 0.5 only from N ~ 2^12 (config/paper.yaml, m_max = 14)"
-            ).format(M[-1]) if int(M[-1]) < 12 else ""),
+                f"pre-asymptotic at N <= 2^{M[-1]}: err = eps = omega(1/(NM)) at every size, but "
+                f"W = a N + O(M) with a = {a:.1f}, so err W ~ a/M ~ 1/(ln W - ln a): the local "
+                "exponent is -(1 + ln a/ln N) plus the decay of W/N, nearer -2 than -1 here. From "
+                "the built networks' W and err = eps the same fit gives -1.53 up to N = 2^13 and "
+                "-1.45 up to 2^14 (config/paper.yaml, m_max = 14; not run here: evaluating the "
+                f"serial network costs ~N^2) ({DOC})") if int(M[-1]) < PAPER_M else ""),
         Claim.close(
             ID, "shallow: err ~ 1/W", paper=PAPER, kind="reproduction",
             statement="continuous selection (the interpolant) stays at err ~ 1/W, the order of the "
@@ -175,10 +187,15 @@ def draw(d: dict, p: dict):
     ax.loglog(lw, ed[-1] * Wd[-1] * np.log(Wd[-1]) / lw, ":", color="black", lw=1,
               label="1/ln W (p = -1)")
     ax.axvspan(lw[0], lw[-1], color=cols[0], alpha=0.08)
+    # ln W spans less than a decade: plain labels at 1, 2, 5 x 10^k on both axes
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(ScalarFormatter())
+        axis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("ln W (W = nonzero weights)")
     ax.set_ylabel("err W")
     ax.set_title("err W ~ (ln W)^p")
-    ax.legend(loc="lower left", fontsize=6.5)
+    ax.legend(loc="upper left", fontsize=6.5)
     ax = axes[1]
     ax.loglog(Wd, ed, "o-", ms=3, color=cols[0], label="deep (M = log2 N)")
     ax.loglog(Ws, es, "^--", ms=3, color=cols[2], label="shallow interpolant")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from deeprates import plotting
 from deeprates.approximation import bit_extraction as bx
@@ -214,6 +214,9 @@ def draw(d: dict, p: dict):
     ax.axhline(WORKING, color="grey", ls=":", lw=1)
     for bits, c in ((24, cols[0]), (53, cols[1])):
         ax.axvline(bits / math.log2(3), color=c, ls="--", lw=0.8)
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("M = N (digits per weight)")
     ax.set_ylabel("err / eps")
     ax.set_title("decoding breaks at ~ bits / log2 3")
@@ -227,7 +230,9 @@ def draw(d: dict, p: dict):
     Wg = np.geomspace(min(r["W"] for r in r32), max([r["W"] for r in r64] + [m["W"] for m in mps]), 50)
     for bits, ls in ((24, ":"), (53, "-.")):
         ax.loglog(Wg, 1.0 / (bits * Wg), ls, color="grey", lw=0.9, label=f"(b W)^-1, b = {bits}")
-    # W spans about one decade: label decades only (minor labels overlapped)
+    # W spans about one decade: plain labels at 1, 2, 5 x 10^k (the default minor labels overlapped)
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("W (nonzero weights)")
     ax.set_ylabel("sup error")
