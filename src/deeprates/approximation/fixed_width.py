@@ -1,6 +1,6 @@
 """The digit chain at FIXED width: the log-regime construction of arXiv:1705.01365.
 
-arXiv:1705.01365 (Yarotsky 2017, Theorem 2) approximates 1-D Lipschitz functions with deep ReLU
+arXiv:1705.01365 (Yarotsky 2017) approximates 1-D Lipschitz functions with deep ReLU
 networks of a fixed width: with discontinuous weight selection the error is O(1/(W ln W)),
 while any continuous selection needs err >= c/W. The mechanism is the one of
 `bit_extraction.build` (N patches, each of M fine cells whose +-eps walk is stored as M base-3
@@ -23,8 +23,8 @@ terms to running sums, so the width stays fixed and the depth grows like N:
 
 The same walk, code words, zone width tau and digit chain as `bit_extraction.build`: in exact
 arithmetic both compute the same function (the figure checks that their sup errors agree), so
-`bit_extraction.BitNet.candidates` holds this network's breakpoints too. Width 15 for any N;
-depth N + 2M + 5; W ~ 27 N (`W_per_patch`).
+`bit_extraction.BitNet.candidates` holds this network's breakpoints too. Width at most 15 for
+any N (15 once N >= 8 fills every pipeline stage); depth N + 2M + 5; W ~ 26 N.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ import numpy as np
 from deeprates.approximation import bit_extraction as bx
 from deeprates.approximation.circuit import Circuit, Lin
 from deeprates.approximation.network import ReLUNet
+
+WIDTH = 15  # six running sums, four stage-1 units, three clamps, an indicator pair and a carry
 
 
 @dataclass

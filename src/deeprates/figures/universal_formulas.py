@@ -85,8 +85,8 @@ def measure(results: dict, p: dict) -> Measurement:
     cs = np.median(np.array(results["sqrt-primes"]["curves"]), axis=0)
     rec = results["recurrence"]
     # rank correlation is shown, not checked: the integer plateau's 1e-12 rounding drift ranks
-    # as falling too (rho ~ -1), so it cannot tell falling from flat (docs/figures/universal-formulas.md)
-    rho = float(spearmanr(om, cs)[0])
+    # as falling too (rho ~ -1), so it cannot tell falling from flat (see DOC)
+    rho = float(spearmanr(om, cs)[0]) if np.ptp(cs) > 0 else float("nan")  # undefined if flat
     last = int(np.searchsorted(om, om[-1] / 10))  # the last decade of the w range
     claims = [
         Claim.within(
