@@ -124,7 +124,8 @@ def _shifted(measured: float, lo: float, hi: float, theory: float, alt: float) -
 def _limit_claim(name: str, arithmetic: str, bits: int, m_work: int, lo: int, hi: int,
                  rows: list[dict], shown: tuple[int, int]) -> Claim:
     theory = bits / math.log2(3)
-    alt = float(bits)  # one digit per bit: what base-2 digits would allow
+    # the nearest wrong cost per digit: 2 bits (a base-4 code; 1 bit, base 2, is farther)
+    alt = bits / 2.0
     rejected = not _shifted(m_work, lo, hi, theory, alt)
     return Claim.within(
         ID, name, paper=PAPER, kind="reproduction",
@@ -135,8 +136,8 @@ def _limit_claim(name: str, arithmetic: str, bits: int, m_work: int, lo: int, hi
             f"off, the terminal digit's margin may add one ({DOC})",
         detail="err/eps: " + ", ".join(f"M={r['M']}: {r['ratio']:.2f}" for r in rows
                                        if shown[0] <= r["M"] <= shown[1]),
-        control=Control(f"one digit per bit: M ~ {bits}", alt, rejected,
-                        f"the same interval moved to {bits}: [{lo + alt - theory:.1f}, "
+        control=Control(f"two bits per digit: M ~ {bits}/2 = {alt:g}", alt, rejected,
+                        f"the same interval moved to {alt:g}: [{lo + alt - theory:.1f}, "
                         f"{hi + alt - theory:.1f}]"))
 
 
