@@ -131,7 +131,7 @@ def measure(results: dict, p: dict) -> Measurement:
                      f"sigma(+-1e8) = {act['limits'][0]:.3g}, {act['limits'][1]:.9g}",
             theory="(0, 7)", tolerance="strict bounds", why="the paper's activation is bounded"),
     ]
-    fits, mech = {}, {}
+    mech = {}
     allx, ally, alt_y = [], [], []
     for c in p["points"]:
         r = results[f"n{c['n']}"]
@@ -140,7 +140,6 @@ def measure(results: dict, p: dict) -> Measurement:
         inv = 1.0 / eps
         fit = fit_power_law(inv, np.array(r["spacing"]), (inv.min(), inv.max()), tol=0.5)
         med = fit_power_law(inv, np.median(np.array(r["w"]), axis=0), (inv.min(), inv.max()))
-        fits[n] = fit
         claims.append(Claim.from_fit(
             ID, f"n={n}: |w| ~ eps^-(n-1)", paper=PAPER, kind="reproduction",
             statement=f"one neuron sin(w x) fits {n} random values on sqrt-of-primes points within eps "
