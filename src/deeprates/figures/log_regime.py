@@ -31,7 +31,7 @@ PAPER = "arXiv:1705.01365 (Yarotsky 2017), quantified advantage of discontinuous
 
 FIT = 5  # the exponent fits use the last 5 sizes (the upper end of the range)
 DOC = "docs/figures/log-regime.md"
-PAPER_M = 14  # the size at which the exponent is predicted inside -1 +- 0.5 (see the deviation)
+PAPER_M = 14  # the smallest N = 2^m whose exponent was measured inside -1 +- 0.5
 
 
 def check_params(p: dict) -> None:
@@ -130,10 +130,10 @@ def measure(results: dict, p: dict) -> Measurement:
                 f"pre-asymptotic at N <= 2^{M[-1]}: err = eps = omega(1/(NM)) at every size, but "
                 f"W = a N + O(M) with a = {a:.1f}, so err W ~ a/M ~ 1/(ln W - ln a): the local "
                 "exponent is -(1 + ln a/ln N) plus the decay of W/N, nearer -2 than -1 here. The "
-                "same fit measured up to N = 2^12 and 2^13 gives -1.645 and -1.530, as predicted "
-                "from the built networks' W and err = eps, which predict -1.45 up to 2^14 "
-                "(config/paper.yaml, m_max = 14; about an hour: evaluating the serial network "
-                f"costs ~N^2) ({DOC})") if int(M[-1]) < PAPER_M else ""),
+                "same fit measured up to N = 2^12, 2^13 and 2^14 gives -1.645, -1.530 and -1.451: "
+                "inside -1 +- 0.5 (and -2 rejected) from N = 2^14 (config/paper.yaml, m_max = 14; "
+                "about an hour on one core: evaluating the serial network costs ~N^2) "
+                f"({DOC})") if int(M[-1]) < PAPER_M else ""),
         Claim.close(
             ID, "shallow: err ~ 1/W", paper=PAPER, kind="reproduction",
             statement="continuous selection (the interpolant) stays at err ~ 1/W, the order of the "
