@@ -42,7 +42,7 @@ def test_default_and_paper_configs_are_valid(repo, cfg):
     ("precision-budget", ["float64_M_max"], 35, None),
     ("universal-formulas", ["omega_max"], 1000.0, "figures.universal-formulas.omega_max.*2.5 decades"),
     ("superexpressive", ["points", 1, "eps_min"], 1e-4, r"figures.superexpressive.points\[1\].*eps_min"),
-    ("log-regime", ["N_max"], 2**40, None),
+    ("log-regime", ["m_max"], 40, None),
 ])
 def test_impossible_constructions_are_rejected(cfg, fig, path, value, message):
     bad = _set(cfg, fig, path, value)

@@ -4,7 +4,7 @@ Every float64 weight is a dyadic rational and converts to mpmath exactly; weight
 `exact` (layer, row, col) -> Fraction replace theirs (the digit chain's code words, which float64
 rounds). At working precision `prec` bits the evaluation is then the network's exact value up to
 rounding at 2^-prec per operation: the information lives in the weights, and longer weights let
-the digit chain decode more digits (FIGURES.md A5). Cost: about W mpmath operations per point
+the digit chain decode more digits (docs/figures/precision-budget.md). Cost: about W mpmath operations per point
 (~1 us each), vectorised over points with numpy object arrays.
 """
 

@@ -1,7 +1,7 @@
 """Elementary superexpressive activations (arXiv:2102.10911) and their mechanism.
 
 The activation of the paper's Fig. 2 (the printed formula needs a "+2" and sin(pi x) to match
-the figure, FIGURES.md A7):
+the figure, docs/figures/superexpressive.md):
   sigma(x) = (x arcsin x + sqrt(1 - x^2))/pi + 1.5 x + 2   on |x| <= 1,
              7 - 3/x + sin(pi x)/(pi x^2)                   for x > 1,
              -1/x                                           for x < -1.
