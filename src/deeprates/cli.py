@@ -49,8 +49,10 @@ def cmd_compute(args: argparse.Namespace) -> int:
     if missing:
         raise SystemExit(f"deeprates: input files missing: {', '.join(missing)}")
     # Snapshots of long training runs live beside the output, so a killed job (or a Snakemake
-    # rerun of an incomplete one) resumes; they are removed once the result is written.
-    ckpt_dir = args.out.parent / f"{args.out.name}.ckpt"
+    # rerun of an incomplete one) resumes, but only with the same code (job_dir drops snapshots
+    # of other code); they are removed once the result is written.
+    ckpt_root = args.out.parent / f"{args.out.name}.ckpt"
+    ckpt_dir = _checkpoint_dir(ckpt_root, args.figure)
     ctx = runtime.RunContext(seed=seed, threads=args.threads, device_request=args.device,
                              label=f"{args.figure}/{args.case}", inputs=list(args.inputs),
                              checkpoint_dir=ckpt_dir)
@@ -67,8 +69,18 @@ def cmd_compute(args: argparse.Namespace) -> int:
         "result": result,
     }
     atomic_io.write_json(args.out, doc)
-    shutil.rmtree(ckpt_dir, ignore_errors=True)
+    shutil.rmtree(ckpt_root, ignore_errors=True)
     return 0
+
+
+def _checkpoint_dir(root: Path, fig: str) -> Path:
+    """<root>/<hash of the code the job runs>, snapshots of other code removed. Outside
+    cmd_compute because workflow_support only names the folder: the code hash follows
+    cmd_compute's imports, and wiring edits must not rerun every computation."""
+    from deeprates import workflow_support
+    from deeprates.training.checkpoint import job_dir
+
+    return job_dir(root, workflow_support.compute_fingerprint(fig))
 
 
 def cmd_figure(args: argparse.Namespace) -> int:

@@ -33,7 +33,7 @@ rule voxel_meshes:
     params:
         spec=lambda wc: json.dumps(VOXEL_SPECS[wc.key].to_params()),
         index=lambda wc: int(wc.ci),
-        code=voxel_dataset.code_fingerprint(),
+        code=ws.command_fingerprint("cmd_voxel_meshes"),
     shell:
         "python -m deeprates voxel meshes --dataset {params.spec:q} --class-index {params.index}"
         " --out {output} 2> {log}"
@@ -58,7 +58,7 @@ rule voxel_features:
         runtime=lambda wc: VOXEL_SPECS[wc.key].resources.get("runtime", 20),
     params:
         spec=lambda wc: json.dumps(VOXEL_SPECS[wc.key].to_params()),
-        code=voxel_dataset.code_fingerprint(),
+        code=ws.command_fingerprint("cmd_voxel_features"),
     shell:
         "python -m deeprates voxel features --dataset {params.spec:q} --manifest {input}"
         " --part {wildcards.part} --threads {threads} --out {output} 2> {log}"

@@ -227,16 +227,3 @@ def specs_by_key(dataset_sections) -> dict[str, DatasetSpec]:
         out.setdefault(spec.key(), spec)
     return out
 
-
-# The modules whose code decides the content of the meshes and feature files: a change to any of
-# them reruns the data stages (the workflow passes this as a parameter).
-STAGE_MODULES = ("dataset.py", "shapes.py", "mesh.py", "features.py", "aggregates.py", "identities.py",
-                 "extraction.py", "classify.py")
-
-
-def code_fingerprint() -> str:
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for name in STAGE_MODULES:
-        h.update((here / name).read_bytes())
-    return h.hexdigest()[:16]
