@@ -150,8 +150,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     from deeprates import config
 
     try:
-        cfg = config.merged(*args.configs)
-        config.check(cfg)
+        cfg = config.prepare(config.merged(*args.configs), local=not args.cluster)
     except config.ConfigError as exc:
         print(f"deeprates: {exc}", file=sys.stderr)
         return 1
@@ -292,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("check-config", help="validate config files (later ones override)")
     k.add_argument("configs", nargs="+")
+    k.add_argument("--cluster", action="store_true",
+                   help="jobs run elsewhere: skip the checks of this machine (CUDA, writable folders)")
     k.set_defaults(func=cmd_check_config)
 
     ls = sub.add_parser("list", help="catalogued figures")
@@ -329,9 +330,10 @@ def main(argv: list[str] | None = None) -> int:
     from deeprates.atomic_io import ResultError
     from deeprates.config import ConfigError
     from deeprates.figures import UnknownFigure
+    from deeprates.voxel.mesh import MeshError
 
     try:
         return args.func(args)
-    except (ConfigError, ResultError, UnknownFigure) as exc:
+    except (ConfigError, ResultError, UnknownFigure, MeshError) as exc:
         print(f"deeprates: {exc}", file=sys.stderr)
         return 2

@@ -111,6 +111,16 @@ def final_outputs(config: dict, figs: list[str], results_dir: str, figures_dir: 
     return out + [p for fig in figs for p in figure_inputs(config, fig, results_dir)]
 
 
+# Figure parameters that name a user's file: it is an input of the figure's compute jobs, so
+# replacing it reruns them (a path in the parameters alone would change only if the path did).
+USER_FILE_KEYS = ("mesh",)
+
+
+def user_files(config: dict, fig: str) -> list[str]:
+    params = params_of(config, fig)
+    return [params[k] for k in USER_FILE_KEYS if params.get(k)]
+
+
 def data_inputs(config: dict, figs: list[str], results_dir: str) -> list[str]:
     """The upstream data files (e.g. voxel features) the figures' compute jobs read."""
     out = []

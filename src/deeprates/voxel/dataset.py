@@ -130,6 +130,16 @@ class DatasetSpec:
     def class_names(self) -> list[str]:
         return [c for c, _ in self.class_members()]
 
+    def source_files(self, ci: int) -> list[str]:
+        """The user's files class `ci`'s stages read: both split lists (they decide the class's
+        members and, through the classes before it, its mesh ids) and its mesh files. Empty for
+        generated data sets."""
+        if not self.mesh_dir:
+            return []
+        lists = [str(Path(self.mesh_dir) / f"{s}.txt") for s in SPLITS]
+        members = self.class_members()
+        return lists + ([src for src, _ in members[ci][1]] if ci < len(members) else [])
+
     def manifest_path(self, ci: int) -> str:
         return f"{self.root}/meshes/c{ci:02d}.json"
 
