@@ -237,8 +237,7 @@ def code_modules(roots: tuple[tuple[str, str | None], ...]) -> frozenset[str]:
 
 @functools.cache
 def _walk(roots: tuple[tuple[str, str | None], ...]) -> tuple[str, frozenset[str]]:
-    h = hashlib.sha256()
-    seen: set[str] = set()
+    parts: dict[str, str] = {}  # what is hashed, by name; hashed in sorted order (sets are not)
     todo: list[str] = []
     for module, part in roots:
         path = _module_file(module)
@@ -248,8 +247,9 @@ def _walk(roots: tuple[tuple[str, str | None], ...]) -> tuple[str, frozenset[str
             continue
         stmts = _compute_part(tree) if part == "compute" else _function(tree, part)
         node = ast.Module(body=stmts, type_ignores=[])
-        h.update(f"{module}:{part}\0{ast.dump(node)}\0".encode())
+        parts[f"{module}:{part}"] = ast.dump(node)
         todo.extend(_imported_modules(node, module, path.name == "__init__.py"))
+    seen: set[str] = set()
     while todo:
         module = todo.pop()
         if module in seen:
@@ -257,9 +257,9 @@ def _walk(roots: tuple[tuple[str, str | None], ...]) -> tuple[str, frozenset[str
         seen.add(module)
         path = _module_file(module)
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        h.update(f"{module}\0{ast.dump(tree)}\0".encode())
+        parts[module] = ast.dump(tree)
         todo.extend(_imported_modules(tree, module, path.name == "__init__.py"))
-    return h.hexdigest()[:16], frozenset(seen)
+    return _hash(*(f"{name}\0{text}" for name, text in sorted(parts.items()))), frozenset(seen)
 
 
 def figure_module(fig: str) -> str:
