@@ -145,3 +145,39 @@ def test_killed_job_does_not_resume_after_its_code_changed(tmp_path):
     assert rerun.returncode == 0, err
     assert "resuming from checkpoint" not in err
     assert not old_snap.exists() and out.exists()
+
+
+def test_ntk_indicator_kernel_job_resumes_after_its_finished_seeds(tmp_path, monkeypatch):
+    """Issue 12 item 3: ntk-indicator's d1-d3 jobs, the slowest, wrote no checkpoints. Now each
+    finished seed is saved; a job killed during seed 2 redoes only seed 2, with the same result."""
+    from deeprates import config, runtime
+    from deeprates.figures import ntk_indicator
+    from deeprates.training import kernels
+
+    default = config.load_yaml(ROOT / "config" / "config.yaml")["figures"]["ntk-indicator"]
+    p = {k: v for k, v in default.items() if k != "resources"}
+    p.update(n=120, seeds=2, targets=4, k_lo=2, dims=[{"d": 2, "domain": "ball", "width": 64}])
+
+    def ctx(directory):
+        return runtime.RunContext(seed=5, threads=1, device_request="cpu", label="t", checkpoint_dir=directory)
+
+    reference = ntk_indicator.compute("d2", p, ctx(None))
+    real, calls = kernels.empirical_gram, {"n": 0}
+
+    def dies_in_seed_2(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise Killed
+        return real(*a, **k)
+
+    monkeypatch.setattr(kernels, "empirical_gram", dies_in_seed_2)
+    with pytest.raises(Killed):
+        ntk_indicator.compute("d2", p, ctx(tmp_path))
+    monkeypatch.setattr(kernels, "empirical_gram", real)
+    logs = []
+    resumed_ctx = ctx(tmp_path)
+    monkeypatch.setattr(resumed_ctx, "log", logs.append)
+    resumed = ntk_indicator.compute("d2", p, resumed_ctx)
+    assert any("resuming from checkpoint" in m for m in logs)
+    assert not any("seed 1/2" in m for m in logs)
+    assert json.dumps(resumed, default=str) == json.dumps(reference, default=str)
