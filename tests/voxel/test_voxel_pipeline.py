@@ -183,7 +183,8 @@ def test_user_files_are_inputs_of_the_jobs_that_read_them(tmp_path):
     lists = [str(d / "train.txt"), str(d / "test.txt")]
     assert spec.source_files(0) == lists + [str(d / "a" / "x.off"), str(d / "a" / "t0.off")]
     assert spec.source_files(1) == lists + [str(d / "b" / "y.off")]
-    assert DatasetSpec().source_files(0) == []  # generated meshes: no user files
+    assert spec.mesh_files(1) == [str(d / "b" / "y.off")]  # what a features job reads
+    assert DatasetSpec().source_files(0) == DatasetSpec().mesh_files(0) == []  # generated meshes
     cfg = {"figures": {"voxel-feature-examples": {"mesh": str(d / "a" / "x.off"), "S": 24}}}
     assert ws.user_files(cfg, "voxel-feature-examples") == [str(d / "a" / "x.off")]
 

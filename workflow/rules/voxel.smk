@@ -47,7 +47,7 @@ rule voxel_meshes:
 rule voxel_features:
     input:
         manifest=f"{RESULTS}/voxel/data/{{key}}/meshes/c{{ci}}.json",
-        meshes=lambda wc: VOXEL_SPECS[wc.key].source_files(int(wc.ci)),
+        meshes=lambda wc: VOXEL_SPECS[wc.key].mesh_files(int(wc.ci)),
     output:
         f"{RESULTS}/voxel/data/{{key}}/features/c{{ci}}-p{{part}}.npz",
     log:

@@ -136,9 +136,12 @@ class DatasetSpec:
         generated data sets."""
         if not self.mesh_dir:
             return []
-        lists = [str(Path(self.mesh_dir) / f"{s}.txt") for s in SPLITS]
-        members = self.class_members()
-        return lists + ([src for src, _ in members[ci][1]] if ci < len(members) else [])
+        return [str(Path(self.mesh_dir) / f"{s}.txt") for s in SPLITS] + self.mesh_files(ci)
+
+    def mesh_files(self, ci: int) -> list[str]:
+        """The user's mesh files of class `ci` (none for generated data sets)."""
+        members = self.class_members() if self.mesh_dir else []
+        return [src for src, _ in members[ci][1]] if ci < len(members) else []
 
     def manifest_path(self, ci: int) -> str:
         return f"{self.root}/meshes/c{ci:02d}.json"
