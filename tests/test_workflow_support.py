@@ -57,16 +57,16 @@ def pkg_copy(tmp_path, monkeypatch):
     dst = tmp_path / "deeprates"
     shutil.copytree(ws.PKG, dst, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(ws, "PKG", dst)
-    ws._walk.cache_clear()
+    ws.clear_cache()
     yield dst
-    ws._walk.cache_clear()
+    ws.clear_cache()
 
 
 def _edit(path, old, new):
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1))
-    ws._walk.cache_clear()
+    ws.clear_cache()
 
 
 def test_fitting_is_part_of_the_computations_that_import_it(pkg_copy):
@@ -88,7 +88,7 @@ def test_caption_edit_reruns_only_the_figure_job(pkg_copy):
     start = text.index("return", text.index("\ndef caption("))
     quote = text.index('"', start)
     mod.write_text(text[:quote] + '"An edited caption. "' + text[quote:])
-    ws._walk.cache_clear()
+    ws.clear_cache()
     assert ws.compute_fingerprint("relu-product") == compute
     assert ws.figure_fingerprint("relu-product") != figure
 
@@ -106,7 +106,7 @@ def test_comment_edits_change_no_fingerprint(pkg_copy):
     before = ws.compute_fingerprint("relu-product")
     path = pkg_copy / "approximation" / "product.py"
     path.write_text(path.read_text() + "\n# a remark\n")
-    ws._walk.cache_clear()
+    ws.clear_cache()
     assert ws.compute_fingerprint("relu-product") == before
 
 

@@ -236,18 +236,28 @@ def code_modules(roots: tuple[tuple[str, str | None], ...]) -> frozenset[str]:
 
 
 @functools.cache
+def _module_info(module: str) -> tuple[str, frozenset[str]]:
+    """(digest of the module's syntax tree, the deeprates modules it imports), once per process:
+    many roots share modules, and ast.dump is the slow part."""
+    path = _module_file(module)
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    imports = _imported_modules(tree, module, path.name == "__init__.py")
+    return _hash(ast.dump(tree)), frozenset(imports)
+
+
+@functools.cache
 def _walk(roots: tuple[tuple[str, str | None], ...]) -> tuple[str, frozenset[str]]:
     parts: dict[str, str] = {}  # what is hashed, by name; hashed in sorted order (sets are not)
     todo: list[str] = []
     for module, part in roots:
-        path = _module_file(module)
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         if part is None:
             todo.append(module)
             continue
+        path = _module_file(module)
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         stmts = _compute_part(tree) if part == "compute" else _function(tree, part)
         node = ast.Module(body=stmts, type_ignores=[])
-        parts[f"{module}:{part}"] = ast.dump(node)
+        parts[f"{module}:{part}"] = _hash(ast.dump(node))
         todo.extend(_imported_modules(node, module, path.name == "__init__.py"))
     seen: set[str] = set()
     while todo:
@@ -255,11 +265,15 @@ def _walk(roots: tuple[tuple[str, str | None], ...]) -> tuple[str, frozenset[str
         if module in seen:
             continue
         seen.add(module)
-        path = _module_file(module)
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        parts[module] = ast.dump(tree)
-        todo.extend(_imported_modules(tree, module, path.name == "__init__.py"))
+        parts[module], imports = _module_info(module)
+        todo.extend(imports)
     return _hash(*(f"{name}\0{text}" for name, text in sorted(parts.items()))), frozenset(seen)
+
+
+def clear_cache() -> None:
+    """Forget parsed modules and fingerprints (for tests that edit code in one process)."""
+    _module_info.cache_clear()
+    _walk.cache_clear()
 
 
 def figure_module(fig: str) -> str:
