@@ -25,7 +25,7 @@ import yaml
 
 from deeprates import figures
 
-TRACKS = ("approximation", "training", "optimization", "voxel")
+TRACKS = ("approximation", "training", "optimization", "voxel", "interpolation")
 PKG = Path(__file__).resolve().parent
 # Functions of a figure module that run in the figure job or at config time, never in a compute
 # job (figure() in modules not yet split into measure/draw).

@@ -35,6 +35,7 @@ def test_default_and_paper_configs_are_valid(repo, cfg):
 
 @pytest.mark.parametrize("fig, path, value, message", [
     ("phase-diagram", ["M_max"], 36, "figures.phase-diagram.M_max = 36.*float64.*M_max <= 33"),
+    ("phase-diagram", ["alphas", 4, "M_max"], 64, r"figures.phase-diagram.alphas\[4\].M_max = 64.*mpmath.enabled"),
     ("phase-diagram", ["alphas", 1, "N_max"], 200, r"figures.phase-diagram.alphas\[1\].*N_max >= "),
     ("sobolev-taylor", ["cases", 2, "N_max"], 8192, r"figures.sobolev-taylor.cases\[2\].N_max.*sawtooth depth"),
     ("precision-budget", ["mpmath", "enabled"], False, "figures.precision-budget.mpmath.sizes.*mpmath.enabled: true"),

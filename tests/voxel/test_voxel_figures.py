@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deeprates import atomic_io, figures
+from deeprates import atomic_io, figure_record, figures
 from deeprates.cli import main
 from deeprates.runtime import RunContext, derive_seed
 from deeprates.voxel.dataset import DatasetSpec
@@ -19,8 +19,9 @@ REPO = Path(__file__).resolve().parents[2]
 DATASET = {"n_train": 3, "n_test": 2, "classes": ["pipe", "gear"], "seed": 1, "copies": 1,
            "rotation": "paper", "raw_sizes": [1, 2, 4], "chunk_size": 3}
 PARAMS = {
-    "voxel-feature-examples": {"dataset": DATASET, "S": 6, "mesh": None, "elbow_seed": 0},
-    "voxel-resolution": {"dataset": DATASET, "sizes": [1, 2], "kinds": ["SA", "EV"], "seeds": 1, "rounds": 4,
+    "voxel-feature-examples": {"dataset": DATASET, "S": 6, "mesh": None, "part": "machined_plate",
+                               "part_seed": 0},
+    "voxel-resolution": {"dataset": DATASET, "sizes": [1, 2], "kinds": ["Bool", "EV"], "seeds": 1, "rounds": 4,
                          "max_depth": 3},
     "voxel-raw-vs-haar": {"dataset": DATASET, "sizes": [1, 4], "kind": "EV", "seeds": 1, "rounds": 4, "max_depth": 3},
     "voxel-error-history": {"dataset": DATASET, "seeds": 2, "rounds": 5, "history_rounds": 4, "kinds": ["SA", "EV"]},
@@ -55,21 +56,22 @@ def test_figure_module_end_to_end(fig_id, results_dir, tmp_path):
         ctx = RunContext(seed=derive_seed(1, fig_id, case), inputs=inputs, label=f"{fig_id}/{case}")
         out = module.compute(case, p, ctx)
         results[case] = json.loads(atomic_io.dumps(out))  # what the figure job reads back
-    record = module.figure(results, p)
-    assert record.claims and all(c.figure == fig_id for c in record.claims)
-    assert record.caption == module.caption(p) and record.caption
-    json.loads(atomic_io.dumps(record.data))
+    m, fig, caption = figure_record.make(module, results, p)
+    assert m.claims and all(c.figure == fig_id for c in m.claims)
+    assert all(c.kind for c in m.claims)
+    assert caption == module.caption(p) and caption
+    json.loads(atomic_io.dumps(m.data))
     from deeprates import plotting
 
-    assert plotting.render_png(record.fig)[:4] == b"\x89PNG"
-    plotting._pyplot().close(record.fig)
+    assert plotting.render_png(fig)[:4] == b"\x89PNG"
+    plotting._pyplot().close(fig)
     if fig_id == "voxel-feature-examples":
         # the engine identities are checked on every copy of every mesh, and hold
-        ident = [c for c in record.claims if c.name.startswith("identity")]
+        ident = [c for c in m.claims if c.name.startswith("identity")]
         assert len(ident) == 8 and all(c.passed for c in ident), [c.detail for c in ident if not c.passed]
         assert results["identities"]["n_meshes"] == 10
     if fig_id == "voxel-raw-vs-haar":
-        assert next(c for c in record.claims if "coincide" in c.name).passed
+        assert next(c for c in m.claims if "coincide" in c.name).passed
 
 
 def test_workflow_dry_run_fans_out_the_data_stages(tmp_path):

@@ -160,7 +160,7 @@ def test_d1_user_mesh_is_checked_cheaply_and_named_by_its_job(tmp_path, capsys):
     from deeprates.config import ConfigError
     from deeprates.figures import voxel_feature_examples as d1
 
-    params = {"dataset": {}, "S": 24, "elbow_seed": 0}
+    params = {"dataset": {}, "S": 24, "part": "machined_plate", "part_seed": 0}
     with pytest.raises(ConfigError, match=r"figures.voxel-feature-examples.mesh: .*absent.off is not an OFF/PLY file"):
         d1.check_params({**params, "mesh": str(tmp_path / "absent.off")})
     bad = tmp_path / "elbow.off"

@@ -42,9 +42,10 @@ PRODUCT_MARGIN = 8.0
 def product_depth(target: RidgeSum, N: int, n: int, margin: float = PRODUCT_MARGIN) -> int:
     """Sawtooth depth mp of each product: the smallest with the products' error bound at most
     1/margin of the Taylor bound (`taylor_bound`), so that the products never set the error.
-    This is the catalog's mp ~ (n log2 N + c)/2 with the constant c taken from the target's
-    derivative bounds instead of fixed (c = 7 leaves the products comparable to the Taylor
-    remainder at n = 3 for these targets, and the ceil of mp then shows in the error)."""
+    This is mp ~ (n log2 N + c)/2 (docs/figures/sobolev-taylor.md) with the constant c taken
+    from the target's derivative bounds instead of fixed (c = 7 leaves the products comparable
+    to the Taylor remainder at n = 3 for these targets, and the ceil of mp then shows in the
+    error)."""
     d = target.d
     if d == 1 and n == 1:
         return 1  # no products at all

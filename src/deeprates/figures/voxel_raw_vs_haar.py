@@ -12,12 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from deeprates import plotting
-from deeprates.claims import Claim
+from deeprates.claims import Claim, Control
 from deeprates.config import ConfigError
-from deeprates.figure_record import FigureRecord
+from deeprates.figure_record import Measurement
 from deeprates.voxel.classify import raw_feature_set
 from deeprates.voxel.dataset import DatasetSpec, config_problems
-from deeprates.voxel.experiments import parse_resolution_case, resolution_cases, run_raw
+from deeprates.voxel.experiments import paired_difference, parse_resolution_case, resolution_cases, run_raw
 from deeprates.voxel.extraction import FeatureStore
 
 ID = "voxel-raw-vs-haar"
@@ -61,71 +61,107 @@ def compute(case: str, p: dict, ctx) -> dict:
 
 def caption(p: dict) -> str:
     return (
-        f"Symmetrised test error of boosted trees on the {p['kind']} features at resolution S "
+        f"(a) Symmetrised test error of boosted trees on the {p['kind']} features at resolution S "
         f"(S = {', '.join(map(str, p['sizes']))}), as the raw voxel grid and as its orthonormal "
         f"3-D Haar coefficients (coarse to fine). Depth-{p['max_depth']} trees, {p['rounds']} rounds, "
-        f"row subsample 0.5; mean over {p['seeds']} seed(s), bars min to max. At S = 1 the two coincide."
+        f"row subsample 0.5; mean over {p['seeds']} seed(s), bars min to max. At S = 1 the two coincide. "
+        "(b) The paired difference err(Haar) - err(raw) on the same test meshes, with the band of two "
+        "paired (McNemar) standard errors inside which the data cannot tell the two apart."
     )
 
 
-def figure(results: dict, p: dict) -> FigureRecord:
+def _paired(runs: list[dict]) -> tuple[float, float]:
+    """err(Haar) - err(raw) over the seeds' runs (mean) and its paired standard error (mean of the
+    seeds' SEs: the seeds share one test set, so averaging does not shrink the noise)."""
+    d = [paired_difference(r["haar"]["mesh_correct"], r["voxel"]["mesh_correct"]) for r in runs]
+    return float(np.mean([x for x, _ in d])), float(np.mean([e for _, e in d]))
+
+
+DEVIATION = (
+    "does not reproduce at the default size: EV raw grids up to S = 8 (paper: 16), 4 rotated copies "
+    "per mesh (paper: 20), one classifier seed, and 180 test meshes of generated CAD-like classes "
+    "instead of ESB; there the two representations differ by less than two paired standard errors "
+    "at the finest size, so the data do not tell raw from Haar (docs/figures/voxel-raw-vs-haar.md). "
+    "The paper size (config/paper.yaml) needs a new feature extraction and was not measured"
+)
+
+
+def measure(results: dict, p: dict) -> Measurement:
     sizes = list(p["sizes"])
-    err = {a: np.array([[results[f"S{S}-seed{s}"][a]["symmetrised_error"] for s in range(p["seeds"])]
-                        for S in sizes]) for a in AGGREGATES}
+    runs = {S: [results[f"S{S}-seed{s}"] for s in range(p["seeds"])] for S in sizes}
+    err = {a: np.array([[r[a]["symmetrised_error"] for r in runs[S]] for S in sizes]) for a in AGGREGATES}
     mean = {a: v.mean(axis=1) for a, v in err.items()}
-    n_test = results[f"S{sizes[0]}-seed0"]["n_test_meshes"]
+    n_test = runs[sizes[0]][0]["n_test_meshes"]
+    paired = [_paired(runs[S]) for S in sizes]
 
     claims = []
-    m_raw, m_haar = mean["voxel"][-1], mean["haar"][-1]
     if 1 in sizes:
         i1 = sizes.index(1)
-        diff = float(np.abs(err["voxel"][i1] - err["haar"][i1]).max())
         claims.append(Claim.close(
-            ID, "raw and Haar coincide at S = 1", paper=PAPER,
+            ID, "raw and Haar coincide at S = 1", paper=PAPER, kind="consistency",
             statement="at S = 1 the Haar transform is the identity, so both runs give the same error",
-            measured=diff, theory=0.0, tol=0.0, why="same features, same seed, deterministic trees: exact"))
-    top = len(sizes) - 1
-    runs = [results[f"S{sizes[top]}-seed{s}"] for s in range(p["seeds"])]
-    diffs, ses = [], []
-    for r in runs:
-        raw_ok, haar_ok = np.asarray(r["voxel"]["mesh_correct"]), np.asarray(r["haar"]["mesh_correct"])
-        n = len(raw_ok)
-        b, c = int(np.sum(raw_ok & ~haar_ok)), int(np.sum(~raw_ok & haar_ok))
-        diffs.append((b - c) / n)  # err_haar - err_raw
-        ses.append(np.sqrt(max(b + c - (b - c) ** 2 / n, 0.0)) / n)
-    diff, se = float(np.mean(diffs)), float(np.mean(ses))
-    claims.append(Claim.within(
-        ID, "Haar not worse than raw at the finest resolution", paper=PAPER,
-        statement=f"at S = {sizes[top]}, the Haar-transformed {p['kind']} features are not significantly "
-                  "worse than the raw grid: err(Haar) - err(raw) <= 2 paired standard errors",
-        measured=diff, lo=None, hi=2 * se, theory="<= 0 (paper: Haar helps at fine resolution)", stat_err=se,
-        why="loosened after a run: the first form, err(Haar) < err(raw), failed at S = 8 in the default "
-            "regime (0.317 vs 0.283, one seed), a difference of a few meshes; both errors come from one "
-            f"test set of {n_test} meshes, so the paired (McNemar) standard error of the difference is "
-            "the noise floor, and only a difference beyond 2 of them contradicts the paper",
-        detail=f"raw {m_raw:.3f}, Haar {m_haar:.3f} (mean over {p['seeds']} seed(s)); paired SE {se:.3f}"))
-
-    fig, ax = plotting.subplots(1, 1, width=4.2, height=3.0)
-    x = np.arange(len(sizes))
-    for a, c, ls, lab in zip(AGGREGATES, plotting.colors(2), ("-", "--"), ("raw", "Haar")):
-        ax.plot(x, mean[a], ls, marker="o", ms=3, color=c, label=f"{lab} {p['kind']}")
-        if p["seeds"] > 1:
-            ax.vlines(x, err[a].min(axis=1), err[a].max(axis=1), color=c, lw=1)
-    ax.set_xticks(x, [str(S) for S in sizes])
-    ax.set_xlabel("resolution S")
-    ax.set_ylabel("symmetrised test error")
-    ax.set_ylim(0, None)
-    ax.set_title(f"raw vs Haar, {p['kind']}")
-    ax.legend()
+            measured=float(np.abs(err["voxel"][i1] - err["haar"][i1]).max()), theory=0.0, tol=0.0,
+            why="same features, same seed, deterministic trees: exact"))
+    top = sizes[-1]
+    diff, se = paired[-1]
+    z = diff / se if se > 0 else (0.0 if diff == 0 else float(np.sign(diff)) * np.inf)
+    claims.append(Claim.holds(
+        ID, "Haar beats raw at the finest resolution", paper=PAPER, kind="reproduction",
+        statement=f"at S = {top}, boosted trees on the Haar coefficients of the {p['kind']} grid have a "
+                  "lower symmetrised test error than on the raw grid (the paper's finding)",
+        condition=diff < 0, measured=diff, theory="err(Haar) - err(raw) < 0",
+        tolerance="the sign, with the control rejected at 2 paired standard errors",
+        why="both errors come from one test set, so the paired (McNemar) standard error of the "
+            "difference is its noise floor; a sign inside it is not evidence either way",
+        detail=f"raw {mean['voxel'][-1]:.3f}, Haar {mean['haar'][-1]:.3f} (mean over {p['seeds']} seed(s), "
+               f"{n_test} test meshes); paired SE {se:.3f}; by size: "
+               + ", ".join(f"S={S}: {d:+.3f} +- {e:.3f}" for S, (d, e) in zip(sizes, paired)),
+        control=Control("raw = Haar: the orthonormal transform changes nothing the trees can use",
+                        round(z, 6), bool(abs(z) > 2),
+                        f"|err(Haar) - err(raw)| / paired SE = {abs(z):.2f} vs 2"),
+        deviation=DEVIATION))
 
     data = {
         "sizes": sizes,
         "kind": p["kind"],
         "symmetrised_error": {a: err[a].tolist() for a in AGGREGATES},
         "mean": {a: mean[a] for a in AGGREGATES},
+        "haar_minus_raw": [d for d, _ in paired],
+        "paired_se": [e for _, e in paired],
         "units": "fraction of misclassified test meshes; rows = sizes, columns = seeds",
         "n_test_meshes": n_test,
     }
     tol = {"data.symmetrised_error": {"rel": 0.0, "abs": 0.03}, "data.mean": {"rel": 0.0, "abs": 0.03},
+           "data.haar_minus_raw": {"rel": 0.0, "abs": 0.05}, "data.paired_se": {"rel": 0.0, "abs": 0.02},
            "claims": {"rel": 0.2, "abs": 0.03}}
-    return FigureRecord(fig, data, claims, caption(p), tol)
+    return Measurement(data, claims, tol)
+
+
+def draw(d: dict, p: dict):
+    sizes = d["sizes"]
+    x = np.arange(len(sizes))
+    fig, axes = plotting.subplots(2, 1, width=4.2, height=2.6)
+    ax = axes[0]
+    for a, c, ls, lab in zip(AGGREGATES, plotting.colors(2), ("-", "--"), ("raw", "Haar")):
+        err = np.asarray(d["symmetrised_error"][a])
+        ax.plot(x, d["mean"][a], ls, marker="o", ms=3, color=c, label=f"{lab} {d['kind']}")
+        if err.shape[1] > 1:
+            ax.vlines(x, err.min(axis=1), err.max(axis=1), color=c, lw=1)
+    ax.set_xticks(x, [str(S) for S in sizes])
+    ax.set_xlabel("resolution S")
+    ax.set_ylabel("symmetrised test error")
+    ax.set_ylim(0, None)
+    ax.set_title(f"raw vs Haar, {d['kind']}")
+    ax.legend()
+    ax = axes[1]
+    diff, se = np.asarray(d["haar_minus_raw"]), np.asarray(d["paired_se"])
+    ax.axhline(0, color="black", lw=0.8)
+    ax.fill_between(x, -2 * se, 2 * se, color="grey", alpha=0.25, lw=0, label="±2 paired SE (raw = Haar)")
+    ax.plot(x, diff, "o-", ms=3, color=plotting.colors(3)[2], label="err(Haar) - err(raw)")
+    ax.set_xticks(x, [str(S) for S in sizes])
+    ax.set_xlabel("resolution S")
+    ax.set_ylabel("error difference")
+    ax.set_title("paired difference (below 0: Haar better)")
+    ax.legend(loc="lower left", fontsize=6.5)
+    plotting.label_panels(axes)
+    return fig

@@ -37,6 +37,7 @@ parameter and documents the one that differs (column sampling per level -> per n
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 
@@ -55,6 +56,8 @@ __all__ = [
     "single_kind_feature_set",
     "raw_feature_set",
     "feature_names",
+    "parse_feature_name",
+    "paper_label",
     "n_features",
     "mesh_feature_vectors",
     "dataset_features",
@@ -169,6 +172,30 @@ def feature_names(blocks) -> list[str]:
             tag = "h" if b.aggregate == "haar" else "v"
             names += [f"S{b.S}_{b.aggregate}_{c}_{tag}{i}" for c in cols for i in range(b.S ** 3)]
     return names
+
+
+# the inverse of feature_names: S, aggregate, kind, optional component (QF xy, EV 1), tag, index
+_NAME = re.compile(r"S(\d+)_(voxel|haar|hist)_([A-Za-z]+)(?:_(\w+?))?_(v|h|p)(\d+)$")
+
+
+def parse_feature_name(name: str) -> dict:
+    """'S8_hist_EV_2_p50' -> {S: 8, aggregate: 'hist', kind: 'EV', component: '2', index: 50}; a
+    name feature_names does not build comes back as its own kind with the other fields None."""
+    m = _NAME.match(name)
+    if not m:
+        return {"S": None, "aggregate": None, "kind": name, "component": None, "index": None}
+    S, agg, kind, comp, _, idx = m.groups()
+    return {"S": int(S), "aggregate": agg, "kind": kind, "component": comp, "index": int(idx)}
+
+
+def paper_label(name: str) -> str:
+    """The paper's notation [S][kind][position or percentile][component] of a feature name."""
+    d = parse_feature_name(name)
+    if d["S"] is None:
+        return name
+    pos = {"hist": f"p{d['index']}", "haar": f"haar{d['index']}"}.get(d["aggregate"], str(d["index"]))
+    comp = f"[{d['component']}]" if d["component"] else ""
+    return f"[{d['S']}][{d['kind']}][{pos}]{comp}"
 
 
 def n_features(blocks) -> int:
@@ -389,6 +416,7 @@ class ClassificationResult:
     symmetrised_error: float      # final round, over meshes
     probabilities: np.ndarray     # (n_test_meshes, n_classes) symmetrised, final round
     test_labels: np.ndarray       # (n_test_meshes,)
+    copy_wrong_fraction: np.ndarray  # (n_test_meshes,) fraction of each mesh's copies misclassified
     importances: list             # split counts
     n_features: int
     n_splits: int = 0             # splits in the model: sum over trees of (leaves - 1)
@@ -402,6 +430,8 @@ def run_protocol(X_train, y_train, X_test, y_test, test_groups, num_class: int, 
     hist, p_last = error_history(booster, X_train, y_train, X_test, y_test, test_groups, return_last=True)
     p_sym, ids = symmetrise(p_last, test_groups)
     labels = np.array([y_test[np.flatnonzero(test_groups == g)[0]] for g in ids])
+    wrong_copy = (p_last.argmax(axis=1) != np.asarray(y_test)).astype(float)
+    copy_wrong = symmetrise(wrong_copy[:, None], test_groups)[0][:, 0]  # same mesh order as ids
     trees = _leaf_values(booster)  # one array of leaf outputs per tree
     return ClassificationResult(
         history=hist,
@@ -409,6 +439,7 @@ def run_protocol(X_train, y_train, X_test, y_test, test_groups, num_class: int, 
         symmetrised_error=float(hist["symmetrised"][-1]),
         probabilities=p_sym,
         test_labels=labels,
+        copy_wrong_fraction=copy_wrong,
         importances=split_importances(booster, names),
         n_features=int(X_train.shape[1]),
         n_splits=int(sum(len(t) - 1 for t in trees)),

@@ -8,6 +8,12 @@ returns plain data (errors, histories, importances, probabilities):
 - `run_feature_set`: the paper's depth-2 boosted trees on one set (D4, D5, D6);
 - `run_raw`: raw (or Haar) voxel features of some kinds at one resolution, with the trees of the
   author's resolution experiments (XGBoost defaults there: depth 6, no column sampling) (D2, D3).
+
+Both take `shuffle_labels=True` for the controls of the figures' claims: the same classifier
+trained on the training meshes' labels permuted across meshes (all copies of a mesh keep one
+label), so the features carry no class information; its test error is the chance level, measured
+the way the claims measure everything else. `paired_difference` compares two classifiers on the
+same test meshes.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ from .classify import (
 from .extraction import DENSE_MAX_S, FeatureStore
 from .features import KINDS
 
-__all__ = ["FEATURE_SETS", "feature_set", "labels_of", "run_feature_set", "run_raw", "ranked_kinds"]
+__all__ = ["FEATURE_SETS", "feature_set", "labels_of", "run_feature_set", "run_raw", "ranked_kinds",
+           "paired_difference", "chance_error"]
 
 FEATURE_SETS = ("all", "global", *KINDS)
 
@@ -62,9 +69,19 @@ def labels_of(store: FeatureStore) -> tuple[np.ndarray, list[str]]:
     return np.array([index[c] for c in store.label]), names
 
 
-def _split(store: FeatureStore, blocks, sparse: bool = False):
+def _shuffled(y: np.ndarray, mesh_id: np.ndarray, seed: int) -> np.ndarray:
+    """Labels permuted across meshes: every copy of a mesh gets the label of one other mesh."""
+    ids, first, inv = np.unique(mesh_id, return_index=True, return_inverse=True)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x5EED]))
+    return y[first][rng.permutation(len(ids))][inv]
+
+
+def _split(store: FeatureStore, blocks, sparse: bool = False, shuffle_seed: int | None = None):
     y, names = labels_of(store)
     tr, te = store.rows("train"), store.rows("test")
+    if shuffle_seed is not None:  # training labels only: the test set keeps its true labels
+        y = y.copy()
+        y[tr] = _shuffled(y[tr], store.mesh_id[tr], shuffle_seed)
     return (store.matrix(blocks, tr, sparse), y[tr], store.matrix(blocks, te, sparse), y[te],
             store.mesh_id[te], names)
 
@@ -73,6 +90,8 @@ def _summary(res, names, n_test_meshes) -> dict:
     return {
         # per test mesh (sorted mesh ids): is the symmetrised prediction right (paired comparisons)
         "mesh_correct": (np.asarray(res.probabilities).argmax(axis=1) == res.test_labels),
+        # per test mesh: the fraction of its copies misclassified one by one (final round)
+        "copy_wrong_fraction": res.copy_wrong_fraction,
         "symmetrised_error": res.symmetrised_error,
         "test_error": res.test_error,
         "history": {k: np.asarray(v) for k, v in res.history.items()},
@@ -85,10 +104,11 @@ def _summary(res, names, n_test_meshes) -> dict:
 
 
 def run_feature_set(store: FeatureStore, name: str, seed: int, num_rounds: int = 100,
-                    threads: int = 1, keep_probabilities: bool = False) -> dict:
-    """The paper's classifier (depth-2 boosted trees, classify.lightgbm_params) on one feature set."""
+                    threads: int = 1, keep_probabilities: bool = False, shuffle_labels: bool = False) -> dict:
+    """The paper's classifier (depth-2 boosted trees, classify.lightgbm_params) on one feature set
+    (on permuted training labels with `shuffle_labels`: module docstring)."""
     blocks = feature_set(name)
-    Xtr, ytr, Xte, yte, gte, names = _split(store, blocks)
+    Xtr, ytr, Xte, yte, gte, names = _split(store, blocks, shuffle_seed=seed if shuffle_labels else None)
     res = run_protocol(Xtr, ytr, Xte, yte, gte, len(names), seed, num_rounds=num_rounds, max_depth=2,
                        names=feature_names(blocks), num_threads=int(threads))
     out = _summary(res, names, len(np.unique(gte)))
@@ -102,13 +122,14 @@ def run_feature_set(store: FeatureStore, name: str, seed: int, num_rounds: int =
 
 
 def run_raw(store: FeatureStore, S: int, kinds, aggregate: str, seed: int, num_rounds: int = 100,
-            max_depth: int = 6, threads: int = 1) -> dict:
+            max_depth: int = 6, threads: int = 1, shuffle_labels: bool = False) -> dict:
     """Raw ("voxel") or "haar" features of `kinds` at resolution S. Trees as in the author's
     resolution experiments: depth `max_depth`, row subsample 0.5, no column sampling (XGBoost's
     defaults colsample_* = 1 there)."""
     blocks = raw_feature_set(S, tuple(kinds), aggregate)
     # voxel lists -> sparse matrices beyond the dense-stored sizes (most voxels are empty)
-    Xtr, ytr, Xte, yte, gte, names = _split(store, blocks, sparse=aggregate == "voxel" and S > DENSE_MAX_S)
+    Xtr, ytr, Xte, yte, gte, names = _split(store, blocks, sparse=aggregate == "voxel" and S > DENSE_MAX_S,
+                                            shuffle_seed=seed if shuffle_labels else None)
     res = run_protocol(Xtr, ytr, Xte, yte, gte, len(names), seed, num_rounds=num_rounds,
                        max_depth=max_depth, names=feature_names(blocks), num_threads=int(threads),
                        feature_fraction=1.0, feature_fraction_bynode=1.0)
@@ -118,5 +139,25 @@ def run_raw(store: FeatureStore, S: int, kinds, aggregate: str, seed: int, num_r
 
 
 def ranked_kinds(mean_errors: dict[str, float]) -> list[str]:
-    """Kinds by mean error, best first (ties broken by the catalog's kind order)."""
+    """Kinds by mean error, best first (ties broken by the order of features.KINDS)."""
     return sorted(mean_errors, key=lambda k: (mean_errors[k], KINDS.index(k)))
+
+
+def chance_error(n_classes: int) -> float:
+    """Error of a classifier without information on balanced classes: 1 - 1/C."""
+    return 1.0 - 1.0 / n_classes
+
+
+def paired_difference(correct_a, correct_b) -> tuple[float, float]:
+    """err(a) - err(b) on the same test meshes and its paired (McNemar) standard error.
+
+    Both errors come from one test set, so only the meshes on which the two disagree carry the
+    difference: with b_ = #(a right, b wrong) and c_ = #(a wrong, b right) out of n, the
+    difference is (c_ - b_)/n with standard error sqrt(b_ + c_ - (c_ - b_)^2/n)/n."""
+    a = np.asarray(correct_a, dtype=bool)
+    b = np.asarray(correct_b, dtype=bool)
+    if a.shape != b.shape:
+        raise ValueError(f"paired comparison needs the same test meshes: {a.shape} vs {b.shape}")
+    n = len(a)
+    b_, c_ = int(np.sum(a & ~b)), int(np.sum(~a & b))
+    return (c_ - b_) / n, float(np.sqrt(max(b_ + c_ - (c_ - b_) ** 2 / n, 0.0)) / n)
