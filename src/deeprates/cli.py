@@ -49,8 +49,10 @@ def cmd_compute(args: argparse.Namespace) -> int:
     if missing:
         raise SystemExit(f"deeprates: input files missing: {', '.join(missing)}")
     # Snapshots of long training runs live beside the output, so a killed job (or a Snakemake
-    # rerun of an incomplete one) resumes; they are removed once the result is written.
-    ckpt_dir = args.out.parent / f"{args.out.name}.ckpt"
+    # rerun of an incomplete one) resumes, but only with the same code (job_dir drops snapshots
+    # of other code); they are removed once the result is written.
+    ckpt_root = args.out.parent / f"{args.out.name}.ckpt"
+    ckpt_dir = _checkpoint_dir(ckpt_root, args.figure)
     ctx = runtime.RunContext(seed=seed, threads=args.threads, device_request=args.device,
                              label=f"{args.figure}/{args.case}", inputs=list(args.inputs),
                              checkpoint_dir=ckpt_dir)
@@ -67,8 +69,18 @@ def cmd_compute(args: argparse.Namespace) -> int:
         "result": result,
     }
     atomic_io.write_json(args.out, doc)
-    shutil.rmtree(ckpt_dir, ignore_errors=True)
+    shutil.rmtree(ckpt_root, ignore_errors=True)
     return 0
+
+
+def _checkpoint_dir(root: Path, fig: str) -> Path:
+    """<root>/<hash of the code the job runs>, snapshots of other code removed. Outside
+    cmd_compute because workflow_support only names the folder: the code hash follows
+    cmd_compute's imports, and wiring edits must not rerun every computation."""
+    from deeprates import workflow_support
+    from deeprates.training.checkpoint import job_dir
+
+    return job_dir(root, workflow_support.compute_fingerprint(fig))
 
 
 def cmd_figure(args: argparse.Namespace) -> int:
@@ -138,8 +150,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     from deeprates import config
 
     try:
-        cfg = config.merged(*args.configs)
-        config.check(cfg)
+        cfg = config.prepare(config.merged(*args.configs), local=not args.cluster)
     except config.ConfigError as exc:
         print(f"deeprates: {exc}", file=sys.stderr)
         return 1
@@ -280,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("check-config", help="validate config files (later ones override)")
     k.add_argument("configs", nargs="+")
+    k.add_argument("--cluster", action="store_true",
+                   help="jobs run elsewhere: skip the checks of this machine (CUDA, writable folders)")
     k.set_defaults(func=cmd_check_config)
 
     ls = sub.add_parser("list", help="catalogued figures")
@@ -317,9 +330,10 @@ def main(argv: list[str] | None = None) -> int:
     from deeprates.atomic_io import ResultError
     from deeprates.config import ConfigError
     from deeprates.figures import UnknownFigure
+    from deeprates.voxel.mesh import MeshError
 
     try:
         return args.func(args)
-    except (ConfigError, ResultError, UnknownFigure) as exc:
+    except (ConfigError, ResultError, UnknownFigure, MeshError) as exc:
         print(f"deeprates: {exc}", file=sys.stderr)
         return 2

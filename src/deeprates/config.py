@@ -1,13 +1,19 @@
 """Configuration: schema validation with messages that name the key, and semantic checks.
 
-The workflow validates with Snakemake's `validate()` (which also fills defaults); this module
-adds what a schema cannot say (each figure module's `check_params`, e.g. "M beyond what float64
-can decode") and a standalone `check-config` command for configs outside a Snakemake run.
+One path for every entry point: the workflow (workflow/Snakefile) and `check-config` both call
+`prepare()`, so they accept and reject the same configs and see the same values. It unshares
+YAML anchors (config.yaml gives the six voxel figures one `dataset` mapping; an override of one
+figure must not reach the others), rejects NaN and infinities anywhere, validates against the
+schema (messages name the key), fills defaults, runs each figure module's `check_params` (what a
+schema cannot say, e.g. "M beyond what float64 can decode") and refuses configs whose job count
+exceeds `max_jobs` before any job starts.
 """
 
 from __future__ import annotations
 
 import copy
+import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -110,24 +116,111 @@ def check_semantics(config: dict) -> None:
 
 
 def check(config: dict, schema_path: Path = SCHEMA) -> None:
-    errors = schema_errors(config, schema_path)
+    """Validate `config` and fill its defaults in place (prepare() is the entry points' call)."""
+    errors = non_finite(config) or schema_errors(config, schema_path)
     if errors:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
     fill_defaults(config, schema_path)
     check_semantics(config)
+    check_limits(config)
 
 
 def merged(*paths: str | Path) -> dict:
-    """Later files override earlier ones key by key (as Snakemake merges --configfile)."""
+    """Later files override earlier ones key by key (as Snakemake merges --configfile), into
+    a new dict: no input is changed, and no mapping of the result is shared with another."""
     out: dict[str, Any] = {}
     for p in paths:
-        _deep_update(out, load_yaml(p))
+        out = merge(out, load_yaml(p))
     return out
 
 
-def _deep_update(base: dict, new: dict) -> None:
+def merge(base: dict, new: dict) -> dict:
+    """`base` updated key by key with `new`, as a new, unshared dict."""
+    out = unshare(base)
     for k, v in new.items():
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
-            _deep_update(base[k], v)
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
         else:
-            base[k] = v
+            out[k] = unshare(v)
+    return out
+
+
+def unshare(obj: Any) -> Any:
+    """A copy in which no dict or list appears twice (copy.deepcopy keeps YAML anchors' aliases
+    aliased; this does not)."""
+    if isinstance(obj, dict):
+        return {k: unshare(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [unshare(v) for v in obj]
+    return obj
+
+
+def non_finite(obj: Any, path: tuple = ()) -> list[str]:
+    """'config key <path>: ...' for every NaN or infinity (YAML's .nan, .inf): no parameter
+    means anything as one, and they slip through a schema's minimum/maximum."""
+    if isinstance(obj, dict):
+        return [m for k, v in obj.items() for m in non_finite(v, (*path, k))]
+    if isinstance(obj, list):
+        return [m for i, v in enumerate(obj) for m in non_finite(v, (*path, i))]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return [f"config key {key_path(path)}: {obj} is not a finite number"]
+    return []
+
+
+def job_counts(config: dict) -> dict[str, int]:
+    """Compute jobs per figure (its cases), the number the workflow would schedule."""
+    from deeprates import figures
+
+    out = {}
+    for fig_id, params in (config.get("figures") or {}).items():
+        module = figures.load(fig_id)
+        out[fig_id] = len(module.cases({k: v for k, v in params.items() if k != "resources"}))
+    return out
+
+
+def check_limits(config: dict) -> None:
+    """Refuse a config whose jobs would swamp the scheduler (Snakemake holds every job of the DAG
+    in memory: 200,000 jobs took more than 4 GB before the first one started)."""
+    limit = int(config.get("max_jobs", 5000))
+    counts = job_counts(config)
+    if sum(counts.values()) > limit:
+        worst = max(counts, key=counts.get)
+        raise ConfigError(
+            f"config key figures.{worst}: {counts[worst]} compute jobs ({sum(counts.values())} in "
+            f"all) exceed max_jobs = {limit}; give each job more work (e.g. seeds_per_job), ask for "
+            "fewer runs, or raise max_jobs if the scheduler can take it")
+
+
+def check_device(config: dict) -> None:
+    """`device: cuda` needs CUDA where the jobs run; called for local runs only (a cluster's
+    submit host often has no GPU while its compute nodes do)."""
+    if config.get("device") != "cuda":
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ConfigError("config key device: 'cuda', but torch sees no CUDA device here; "
+                          "use auto (CUDA when present, else CPU) or cpu")
+
+
+def check_writable(config: dict) -> None:
+    """Output folders the run will write into must be writable (else Snakemake fails in job
+    preparation with a traceback instead of a message)."""
+    for key in ("results_dir", "figures_dir"):
+        folder = Path(config[key])
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ConfigError(f"config key {key}: {existing.resolve()} is not writable; make it "
+                              f"writable or set {key} to a folder you can write")
+
+
+def prepare(config: dict, *, local: bool = True, schema_path: Path = SCHEMA) -> dict:
+    """The checked config every entry point runs on: unshared, finite, valid, defaults filled,
+    semantically checked, within the limits; with `local` (the jobs run on this machine) also
+    the device and the output folders. Raises ConfigError naming the key; `config` is unchanged."""
+    config = unshare(config)
+    check(config, schema_path)
+    if local:
+        check_device(config)
+        check_writable(config)
+    return config

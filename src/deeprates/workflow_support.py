@@ -1,18 +1,22 @@
 """Helpers the Snakefiles use to wire jobs: figure ids, cases, parameters, resources, fingerprints.
 
 Kept here (not in the Snakefiles) so the wiring logic is importable and tested. Code changes
-reach Snakemake as parameter changes: a compute job's `code` parameter is a hash of the figure
-module *without* its `figure()` function plus the track package, and a figure job's is a hash of
-the drawing code. So editing a figure's style reruns only figure jobs, while editing a
-computation reruns its results (Snakemake's default rerun triggers include params).
+reach Snakemake as parameter changes (Snakemake's default rerun triggers include params, and
+the `--cache` key is built from them): a job's `code` parameter hashes exactly the deeprates code
+the job imports, found statically (`code_fingerprint`). A compute job's roots are the CLI's
+`cmd_compute` and the figure module without its measuring, drawing and checking functions; a
+figure job's are `cmd_figure` and the whole figure module. So a caption or style edit reruns
+only figure jobs, and an edit of any module a computation imports (fitting.py included, when a
+track module calls it) reruns that computation and nothing else.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
-import inspect
 import json
+import os
 import re
 from importlib import metadata
 from pathlib import Path
@@ -23,7 +27,9 @@ from deeprates import figures
 
 TRACKS = ("approximation", "training", "optimization", "voxel", "interpolation")
 PKG = Path(__file__).resolve().parent
-DRAWING_MODULES = ("plotting.py", "claims.py", "fitting.py", "figure_record.py")
+# Functions of a figure module that run in the figure job or at config time, never in a compute
+# job (figure() in modules not yet split into measure/draw).
+NOT_COMPUTE = frozenset({"measure", "draw", "caption", "figure", "check_params"})
 DEFAULT_RESOURCES = {"threads": 1, "mem_mb": 2000, "runtime": 20, "gpu": 0}
 # The Snakemake group of compute jobs short enough to share a SLURM job (see compute_group).
 SHORT_GROUP = "short"
@@ -97,6 +103,47 @@ def figure_inputs(config: dict, fig: str, results_dir: str = "results") -> list[
     return [f"{results_dir}/{track}/{fig}/{case}.json" for case in cases]
 
 
+def final_outputs(config: dict, figs: list[str], results_dir: str, figures_dir: str) -> list[str]:
+    """Every file a complete run leaves: each figure's PNG, PDF and JSON (the report's inputs),
+    the claims table, the verification stamp and the compute results they come from."""
+    out = [f"{figures_dir}/{fig}.{ext}" for fig in figs for ext in ("png", "pdf", "json")]
+    out += [f"{figures_dir}/README.md", f"{results_dir}/verify.ok"]
+    return out + [p for fig in figs for p in figure_inputs(config, fig, results_dir)]
+
+
+# Figure parameters that name a user's file: it is an input of the figure's compute jobs, so
+# replacing it reruns them (a path in the parameters alone would change only if the path did).
+USER_FILE_KEYS = ("mesh",)
+
+
+def user_files(config: dict, fig: str) -> list[str]:
+    params = params_of(config, fig)
+    return [params[k] for k in USER_FILE_KEYS if params.get(k)]
+
+
+def data_inputs(config: dict, figs: list[str], results_dir: str) -> list[str]:
+    """The upstream data files (e.g. voxel features) the figures' compute jobs read."""
+    out = []
+    for fig in figs:
+        cases = figures.load(fig).cases(params_of(config, fig))
+        out += [p for case in cases for p in compute_inputs(config, fig, case, results_dir)]
+    return out
+
+
+def sweep_corrupt(paths) -> list[str]:
+    """Move aside (to <name>.corrupt) every existing file among `paths` that was cut short
+    (atomic_io.looks_complete: its last bytes only, so this costs nothing at each start), and
+    say which: Snakemake then sees it missing and rebuilds it and what depends on it, instead of
+    failing on it in every run until someone deletes it by hand."""
+    from deeprates import atomic_io
+
+    out = []
+    for p in dict.fromkeys(paths):
+        if os.path.isfile(p) and not atomic_io.looks_complete(p):
+            out.append(str(atomic_io.quarantine(p, "cut short (incomplete JSON or npz)")))
+    return out
+
+
 def compute_inputs(config: dict, fig: str, case: str, results_dir: str = "results") -> list[str]:
     """Upstream files a compute job reads (e.g. a data set another rule made), from the figure
     module's optional `inputs(case, params)` (paths relative to the results directory)."""
@@ -114,26 +161,148 @@ def _hash(*texts: str) -> str:
     return h.hexdigest()[:16]
 
 
+def _module_file(name: str) -> Path | None:
+    """The source file of deeprates module `name`, or None when it is not one (a class, say)."""
+    parts = name.split(".")
+    if parts[0] != "deeprates":
+        return None
+    base = PKG.joinpath(*parts[1:])
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _imported_modules(node: ast.AST, module: str, is_package: bool) -> set[str]:
+    """deeprates modules the import statements under `node` load (relative ones resolved),
+    with the packages above them, whose __init__ runs first."""
+    out = set()
+    pkg = module if is_package else module.rpartition(".")[0]
+    for n in ast.walk(node):
+        if isinstance(n, ast.Import):
+            targets = [a.name for a in n.names]
+        elif isinstance(n, ast.ImportFrom):
+            base = n.module or ""
+            if n.level:
+                anchor = pkg.split(".")[: len(pkg.split(".")) - (n.level - 1)]
+                base = ".".join(anchor + ([base] if base else []))
+            # `from deeprates import plotting` loads deeprates.plotting; `from x import f` loads x
+            targets = [f"{base}.{a.name}" if _module_file(f"{base}.{a.name}") else base for a in n.names]
+        else:
+            continue
+        for t in targets:
+            parts = t.split(".")
+            out.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return {m for m in out if _module_file(m)}
+
+
+def _bound_names(stmt: ast.stmt) -> set[str]:
+    return {(a.asname or a.name).split(".")[0] for a in stmt.names}
+
+
+def _compute_part(tree: ast.Module) -> list[ast.stmt]:
+    """The statements of a figure module a compute job needs: all but the NOT_COMPUTE functions,
+    and module-level imports only where the rest uses the name they bind (a figure module
+    imports plotting at the top for draw(); a compute job loading it does not run its code)."""
+    body = [s for s in tree.body
+            if not (isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in NOT_COMPUTE)]
+    imports = [s for s in body if isinstance(s, (ast.Import, ast.ImportFrom))]
+    rest = [s for s in body if s not in imports]
+    used = {n.id for s in rest for n in ast.walk(s) if isinstance(n, ast.Name)}
+    kept = [s for s in imports if (isinstance(s, ast.ImportFrom) and s.module == "__future__")
+            or _bound_names(s) & used]
+    return kept + rest
+
+
+def _function(tree: ast.Module, name: str) -> list[ast.stmt]:
+    found = [s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == name]
+    if not found:
+        raise KeyError(f"no function {name}()")
+    return found
+
+
+def code_fingerprint(roots: tuple[tuple[str, str | None], ...]) -> str:
+    """Hash of the code that runs from `roots` ((module, part): part None = the whole module,
+    a function name = only it, "compute" = a figure module's compute side) and of every deeprates
+    module it imports, transitively (whole modules: their top-level code runs on import, and
+    which of their functions run is not decidable statically). Hashes the syntax tree, so a
+    comment or blank-line edit changes nothing, while any code or docstring edit does."""
+    return _walk(tuple(roots))[0]
+
+
+def code_modules(roots: tuple[tuple[str, str | None], ...]) -> frozenset[str]:
+    """The deeprates modules code_fingerprint(roots) hashes whole."""
+    return _walk(tuple(roots))[1]
+
+
 @functools.cache
+def _module_info(module: str) -> tuple[str, frozenset[str]]:
+    """(digest of the module's syntax tree, the deeprates modules it imports), once per process:
+    many roots share modules, and ast.dump is the slow part."""
+    path = _module_file(module)
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    imports = _imported_modules(tree, module, path.name == "__init__.py")
+    return _hash(ast.dump(tree)), frozenset(imports)
+
+
+@functools.cache
+def _walk(roots: tuple[tuple[str, str | None], ...]) -> tuple[str, frozenset[str]]:
+    parts: dict[str, str] = {}  # what is hashed, by name; hashed in sorted order (sets are not)
+    todo: list[str] = []
+    for module, part in roots:
+        if part is None:
+            todo.append(module)
+            continue
+        path = _module_file(module)
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        stmts = _compute_part(tree) if part == "compute" else _function(tree, part)
+        node = ast.Module(body=stmts, type_ignores=[])
+        parts[f"{module}:{part}"] = _hash(ast.dump(node))
+        todo.extend(_imported_modules(node, module, path.name == "__init__.py"))
+    seen: set[str] = set()
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        parts[module], imports = _module_info(module)
+        todo.extend(imports)
+    return _hash(*(f"{name}\0{text}" for name, text in sorted(parts.items()))), frozenset(seen)
+
+
+def clear_cache() -> None:
+    """Forget parsed modules and fingerprints (for tests that edit code in one process)."""
+    _module_info.cache_clear()
+    _walk.cache_clear()
+
+
+def figure_module(fig: str) -> str:
+    """Dotted name of the figure's module."""
+    return f"deeprates.figures.{figures.FIGURES[fig][1]}"
+
+
+def compute_roots(fig: str) -> tuple[tuple[str, str | None], ...]:
+    """What a compute job runs: `python -m deeprates compute` (cmd_compute) and the figure
+    module's compute side."""
+    return (("deeprates.cli", "cmd_compute"), (figure_module(fig), "compute"))
+
+
+def figure_roots(fig: str) -> tuple[tuple[str, str | None], ...]:
+    """What a figure job runs: cmd_figure and the whole figure module (measure, draw, caption)."""
+    return (("deeprates.cli", "cmd_figure"), (figure_module(fig), None))
+
+
 def compute_fingerprint(fig: str) -> str:
-    """Hash of what a compute job runs: the figure module minus its measuring and drawing
-    functions (measure, draw, caption; figure() in modules not yet split), and its track."""
-    module = figures.load(fig)
-    source = inspect.getsource(module)
-    for name in ("figure", "measure", "draw", "caption"):
-        if hasattr(module, name):
-            source = source.replace(inspect.getsource(getattr(module, name)), "")
-    track_dir = PKG / figures.FIGURES[fig][0]
-    track_files = sorted(track_dir.rglob("*.py"))
-    return _hash(source, *(p.read_text() for p in track_files),
-                 (PKG / "runtime.py").read_text())
+    return code_fingerprint(compute_roots(fig))
 
 
-@functools.cache
 def figure_fingerprint(fig: str) -> str:
-    """Hash of the drawing code: the whole figure module and the shared drawing modules."""
-    module = figures.load(fig)
-    return _hash(inspect.getsource(module), *((PKG / m).read_text() for m in DRAWING_MODULES))
+    return code_fingerprint(figure_roots(fig))
+
+
+def command_fingerprint(command: str) -> str:
+    """Hash of what one CLI command (a function of deeprates.cli) runs, e.g. the voxel stages."""
+    return code_fingerprint((("deeprates.cli", command),))
 
 
 def caption(config: dict, fig: str) -> str:

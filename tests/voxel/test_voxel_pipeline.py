@@ -153,15 +153,40 @@ def test_open_mesh_is_accepted_with_a_warning(tmp_path, capsys):
     assert "usable with warnings" in capsys.readouterr().out
 
 
-def test_d1_user_mesh_is_checked_before_running(tmp_path):
+def test_d1_user_mesh_is_checked_cheaply_and_named_by_its_job(tmp_path, capsys):
+    """Issue 12 item 9: the config check parsed the `mesh:` file on every `snakemake` start
+    (2M faces: 12 s, 1.3 GB). Now it checks the file is there and is OFF/PLY; the compute job
+    reads it and names it when it is bad."""
     from deeprates.config import ConfigError
     from deeprates.figures import voxel_feature_examples as d1
 
+    params = {"dataset": {}, "S": 24, "part": "machined_plate", "part_seed": 0}
+    with pytest.raises(ConfigError, match=r"figures.voxel-feature-examples.mesh: .*absent.off is not an OFF/PLY file"):
+        d1.check_params({**params, "mesh": str(tmp_path / "absent.off")})
     bad = tmp_path / "elbow.off"
     bad.write_text("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 9\n")
-    with pytest.raises(ConfigError, match=rf"figures.voxel-feature-examples.mesh: {bad}: face 0 refers to vertex 9"):
-        d1.check_params({"dataset": {}, "mesh": str(bad), "S": 24, "elbow_seed": 0})
-    d1.check_params({"dataset": {}, "mesh": None, "S": 24, "elbow_seed": 0})
+    d1.check_params({**params, "mesh": str(bad)})  # not parsed here
+    d1.check_params({**params, "mesh": None})
+    rc = main(["compute", "voxel-feature-examples", "example", "--params", json.dumps({**params, "mesh": str(bad)}),
+               "--device", "cpu", "--out", str(tmp_path / "example.json")])
+    err = capsys.readouterr().err
+    assert rc == 2 and f"{bad}: face 0 refers to vertex 9" in err, err
+
+
+def test_user_files_are_inputs_of_the_jobs_that_read_them(tmp_path):
+    """Issue 12 item 4: replacing a user mesh or editing a split list left the old features."""
+    import deeprates.workflow_support as ws
+
+    cube = Mesh(CUBE_V, CUBE_F)
+    d = _mesh_dir(tmp_path, {"a/x.off": cube, "a/t0.off": cube, "b/y.off": cube})
+    spec = DatasetSpec(mesh_dir=str(d))
+    lists = [str(d / "train.txt"), str(d / "test.txt")]
+    assert spec.source_files(0) == lists + [str(d / "a" / "x.off"), str(d / "a" / "t0.off")]
+    assert spec.source_files(1) == lists + [str(d / "b" / "y.off")]
+    assert spec.mesh_files(1) == [str(d / "b" / "y.off")]  # what a features job reads
+    assert DatasetSpec().source_files(0) == DatasetSpec().mesh_files(0) == []  # generated meshes
+    cfg = {"figures": {"voxel-feature-examples": {"mesh": str(d / "a" / "x.off"), "S": 24}}}
+    assert ws.user_files(cfg, "voxel-feature-examples") == [str(d / "a" / "x.off")]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@
 
 rule compute:
     input:
-        lambda wc: ws.compute_inputs(config, wc.fig, wc.case, RESULTS),
+        data=lambda wc: ws.compute_inputs(config, wc.fig, wc.case, RESULTS),
+        # a user's file a parameter names (a mesh): replacing it reruns the job
+        user=lambda wc: ws.user_files(config, wc.fig),
     output:
         f"{RESULTS}/{{track}}/{{fig}}/{{case}}.json",
     log:
@@ -37,4 +39,4 @@ rule compute:
     shell:
         "python -m deeprates compute {wildcards.fig} {wildcards.case}"
         " --params {params.p:q} --seed {params.seed} --threads {threads}"
-        " --device {params.device} --inputs {input} --out {output} 2> {log}"
+        " --device {params.device} --inputs {input.data} --out {output} 2> {log}"

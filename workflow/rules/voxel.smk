@@ -16,7 +16,12 @@ VOXEL_SPECS = voxel_dataset.specs_by_key(
 )
 
 
+# A user's mesh directory: its split lists and the class's mesh files are inputs, so replacing a
+# mesh or editing a list reruns what depends on it. Every class's manifest depends on both lists:
+# mesh ids count over all classes, so adding a class renumbers the meshes of the classes after it.
 rule voxel_meshes:
+    input:
+        lambda wc: VOXEL_SPECS[wc.key].source_files(int(wc.ci)),
     output:
         f"{RESULTS}/voxel/data/{{key}}/meshes/c{{ci}}.json",
     log:
@@ -33,7 +38,7 @@ rule voxel_meshes:
     params:
         spec=lambda wc: json.dumps(VOXEL_SPECS[wc.key].to_params()),
         index=lambda wc: int(wc.ci),
-        code=voxel_dataset.code_fingerprint(),
+        code=ws.command_fingerprint("cmd_voxel_meshes"),
     shell:
         "python -m deeprates voxel meshes --dataset {params.spec:q} --class-index {params.index}"
         " --out {output} 2> {log}"
@@ -41,7 +46,8 @@ rule voxel_meshes:
 
 rule voxel_features:
     input:
-        f"{RESULTS}/voxel/data/{{key}}/meshes/c{{ci}}.json",
+        manifest=f"{RESULTS}/voxel/data/{{key}}/meshes/c{{ci}}.json",
+        meshes=lambda wc: VOXEL_SPECS[wc.key].mesh_files(int(wc.ci)),
     output:
         f"{RESULTS}/voxel/data/{{key}}/features/c{{ci}}-p{{part}}.npz",
     log:
@@ -58,7 +64,7 @@ rule voxel_features:
         runtime=lambda wc: VOXEL_SPECS[wc.key].resources.get("runtime", 20),
     params:
         spec=lambda wc: json.dumps(VOXEL_SPECS[wc.key].to_params()),
-        code=voxel_dataset.code_fingerprint(),
+        code=ws.command_fingerprint("cmd_voxel_features"),
     shell:
-        "python -m deeprates voxel features --dataset {params.spec:q} --manifest {input}"
+        "python -m deeprates voxel features --dataset {params.spec:q} --manifest {input.manifest}"
         " --part {wildcards.part} --threads {threads} --out {output} 2> {log}"

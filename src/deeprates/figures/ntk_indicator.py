@@ -96,9 +96,23 @@ def compute(case: str, p: dict, ctx) -> dict:
     flow = dict(k_lo=p["k_lo"], k_hi_fraction=p["k_hi_fraction"], per_decade=p["per_decade"])
 
     if not case.endswith("-lazy"):
+        from deeprates.training.checkpoint import Checkpoint
+
         specs: dict[str, dict[str, list]] = {"analytic": {}, "linearised": {}}
         width = entry["width"]
+        # The slowest jobs at both sizes (paper: ~25 min a seed on a CPU): a snapshot of the
+        # finished seeds' spectra after each seed, so a killed job redoes at most one seed.
+        # Each seed's draws come from its own entry of `seeds` below, so skipping is exact.
+        ckpt = Checkpoint(ctx.checkpoint_dir, case,
+                          {"p": {k: v for k, v in p.items() if k != "resources"}, "case": case,
+                           "seed": ctx.seed, "device": dev.type}, interval_s=0.0, log=ctx.log)
+        snap = ckpt.load(torch.device("cpu"))
+        done = 0 if snap is None else snap["seeds_done"]
+        if snap is not None:
+            specs = snap["specs"]
         for i, seed in enumerate(rng.integers(0, 2**31, p["seeds"])):
+            if i < done:
+                continue
             s_data, s_net = (int(v) for v in np.random.default_rng(int(seed)).integers(0, 2**31, 2))
             dom, x, Y = _data(entry, p["n"], p, s_data, p["targets"])
             xt = torch.tensor(x, dtype=torch.float64, device=dev)
@@ -112,6 +126,7 @@ def compute(case: str, p: dict, ctx) -> dict:
                 emp = kernels.empirical_gram(xt, net, kinds=tuple(p["kernels"]))
                 for kind in p["kernels"]:
                     specs["linearised"].setdefault(kind, []).append(spectral.decompose(emp.pop(kind), Y))
+            ckpt.save(i + 1, {"seeds_done": i + 1, "specs": specs})
         out = {**common, "n": p["n"], "targets": p["targets"], "width": width}
         for model, by_kind in specs.items():
             out[model] = {kind: kernel_runs.flow_ensemble(sp, **flow) for kind, sp in by_kind.items()}

@@ -3,7 +3,10 @@
 A `Checkpoint` is one file `<dir>/<name>.pt` holding the run's state (tensors moved to the
 CPU), the step reached and a hash of everything that defines the run (its parameters, device
 and dtype). On start a run loads the snapshot only if the hash matches, so changed parameters
-never resume from a stale state. Snapshots are written atomically (`atomic_io`), every
+never resume from a stale state. Changed code never does either: the compute CLI puts the
+snapshots in `job_dir(<out>.ckpt, code)`, a folder named by the hash of the code the job imports
+(workflow_support.compute_fingerprint, the key Snakemake reruns on), and removes the folders of
+other code, so a run killed before an edit of its code starts afresh after it. Snapshots are written atomically (`atomic_io`), every
 `DEEPRATES_CHECKPOINT_EVERY_S` seconds of wall time (default 60; an operational setting, not a
 parameter: it never changes results). Full-batch gradient descent consumes no random numbers,
 so a resumed run computes the same bytes as an uninterrupted one.
@@ -19,11 +22,10 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
-
-import torch
 
 from deeprates import atomic_io
 
@@ -42,11 +44,25 @@ def _interval() -> float:
     return max(0.0, value)
 
 
+def job_dir(root: str | os.PathLike, code: str) -> Path:
+    """`<root>/<code>`: where a job running code `code` keeps its snapshots; snapshots of other
+    code under `root` are deleted (a result mixing two versions of the code is never wanted).
+    Torch-free, so jobs that never train do not pay for importing it."""
+    root = Path(root)
+    if root.is_dir():
+        for other in root.iterdir():
+            if other.name != code:
+                shutil.rmtree(other) if other.is_dir() else other.unlink()
+    return root / code
+
+
 def key_hash(key: Any) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
 def _to_cpu(obj: Any) -> Any:
+    import torch
+
     if isinstance(obj, torch.Tensor):
         return obj.detach().to("cpu", copy=True)
     if isinstance(obj, dict):
@@ -56,7 +72,9 @@ def _to_cpu(obj: Any) -> Any:
     return obj
 
 
-def _to_device(obj: Any, device: torch.device) -> Any:
+def _to_device(obj: Any, device) -> Any:
+    import torch
+
     if isinstance(obj, torch.Tensor):
         return obj.to(device)
     if isinstance(obj, dict):
@@ -82,10 +100,12 @@ class Checkpoint:
     def enabled(self) -> bool:
         return self.path is not None
 
-    def load(self, device: torch.device) -> dict | None:
+    def load(self, device) -> dict | None:
         """The saved {'step', 'state', ...} if a snapshot of this same run exists, else None."""
         if self.path is None or not self.path.exists():
             return None
+        import torch
+
         try:
             snap = torch.load(self.path, map_location="cpu", weights_only=False)
         except Exception as exc:  # a truncated file cannot happen (atomic writes), but be safe
@@ -104,6 +124,8 @@ class Checkpoint:
     def save(self, step: int, payload: dict) -> None:
         if self.path is None:
             return
+        import torch
+
         buf = io.BytesIO()
         torch.save({"hash": self.hash, "step": int(step), "payload": _to_cpu(payload)}, buf)
         atomic_io.write_bytes(self.path, buf.getvalue())

@@ -130,6 +130,19 @@ class DatasetSpec:
     def class_names(self) -> list[str]:
         return [c for c, _ in self.class_members()]
 
+    def source_files(self, ci: int) -> list[str]:
+        """The user's files class `ci`'s stages read: both split lists (they decide the class's
+        members and, through the classes before it, its mesh ids) and its mesh files. Empty for
+        generated data sets."""
+        if not self.mesh_dir:
+            return []
+        return [str(Path(self.mesh_dir) / f"{s}.txt") for s in SPLITS] + self.mesh_files(ci)
+
+    def mesh_files(self, ci: int) -> list[str]:
+        """The user's mesh files of class `ci` (none for generated data sets)."""
+        members = self.class_members() if self.mesh_dir else []
+        return [src for src, _ in members[ci][1]] if ci < len(members) else []
+
     def manifest_path(self, ci: int) -> str:
         return f"{self.root}/meshes/c{ci:02d}.json"
 
@@ -227,16 +240,3 @@ def specs_by_key(dataset_sections) -> dict[str, DatasetSpec]:
         out.setdefault(spec.key(), spec)
     return out
 
-
-# The modules whose code decides the content of the meshes and feature files: a change to any of
-# them reruns the data stages (the workflow passes this as a parameter).
-STAGE_MODULES = ("dataset.py", "shapes.py", "mesh.py", "features.py", "aggregates.py", "identities.py",
-                 "extraction.py", "classify.py")
-
-
-def code_fingerprint() -> str:
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for name in STAGE_MODULES:
-        h.update((here / name).read_bytes())
-    return h.hexdigest()[:16]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deeprates.atomic_io import write_npz
+from deeprates.atomic_io import read_npz, write_npz
 
 from .aggregates import PERCENTILES, haar_matrix
 from .classify import n_features, random_rotations
@@ -131,10 +131,9 @@ class FeatureStore:
         wanted = None if blocks is None else _arrays_for(blocks) | ({"identities"} if identities else set())
         parts = []
         for p in paths:
-            with np.load(p, allow_pickle=False) as z:
-                names = [k for k in z.files if k.startswith("meta_") or k in ("n_copies", "sizes")
-                         or wanted is None or _array_base(k) in wanted]
-                parts.append({k: z[k] for k in names})
+            # read_npz names the file (and moves it aside for a rebuild) when it is damaged
+            parts.append(read_npz(p, lambda k: k.startswith("meta_") or k in ("n_copies", "sizes")
+                                  or wanted is None or _array_base(k) in wanted))
         if not parts:
             raise ValueError("no feature chunks given")
         n_copies = np.concatenate([p["n_copies"] for p in parts])
