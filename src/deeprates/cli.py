@@ -10,7 +10,7 @@ Commands
   list               the catalogued figure ids and whether each is implemented
   voxel meshes       track D: make (or check) one class's meshes of a data set, write its manifest
   voxel features     track D: extract the features of one chunk of a class's meshes (npz)
-  voxel check-mesh   track D: read and validate mesh files (OFF/PLY), report problems
+  voxel check-mesh   track D: read and validate mesh files (OFF/PLY/STL/OBJ), report problems
 """
 
 from __future__ import annotations
@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     vf.add_argument("--threads", type=int, default=1)
     vf.add_argument("--out", required=True, type=Path)
     vf.set_defaults(func=cmd_voxel_features)
-    vc = vsub.add_parser("check-mesh", help="read and validate OFF/PLY files")
+    vc = vsub.add_parser("check-mesh", help="read and validate OFF/PLY/STL/OBJ files")
     vc.add_argument("paths", nargs="+", type=Path)
     vc.set_defaults(func=cmd_voxel_check_mesh)
     return p
