@@ -285,7 +285,8 @@ def _grid_mesh(n):
 
 
 def test_binary_ply_and_stl_are_read_fast(tmp_path):
-    # 200k faces: the per-face Python loop took about 3 s for the PLY
+    # 200k faces: the per-face Python loop took 2.9 s for the PLY on an idle machine; the record
+    # array takes about 0.05 s, so the 2 s bound fails the loop anywhere and holds on a loaded CI box
     v, f = _grid_mesh(224)
     assert len(f) >= 200_000
     ply, stl = tmp_path / "big.ply", tmp_path / "big.stl"
@@ -296,7 +297,7 @@ def test_binary_ply_and_stl_are_read_fast(tmp_path):
     for p in (ply, stl):
         t0 = time.perf_counter()
         verts, faces = _read_faces_and_vertices(p)
-        assert time.perf_counter() - t0 < 0.5, p
+        assert time.perf_counter() - t0 < 2.0, p
         assert len(faces) == len(f)
         assert np.array_equal(verts[faces], v[f])
 
