@@ -7,7 +7,7 @@ Commands
   verify             exit 1 when any claim in the given figure JSONs is FAIL or XPASS
   figdiff            compare figures/ with a git revision (numbers, then pixels)
   check-config       validate config files as the workflow does, without running anything
-  list               the catalogued figure ids and whether each is implemented
+  list               the figure ids, their tracks and titles
   voxel meshes       track D: make (or check) one class's meshes of a data set, write its manifest
   voxel features     track D: extract the features of one chunk of a class's meshes (npz)
   voxel check-mesh   track D: read and validate mesh files (OFF/PLY/STL/OBJ), report problems
@@ -135,11 +135,11 @@ def cmd_figdiff(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    from deeprates import config
+    from deeprates import config, figures
 
     try:
         cfg = config.merged(*args.configs)
-        config.check(cfg)
+        figures.check_config(cfg)
     except config.ConfigError as exc:
         print(f"deeprates: {exc}", file=sys.stderr)
         return 1
@@ -151,12 +151,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from deeprates import figures
 
     for fig_id, (track, _) in figures.FIGURES.items():
-        try:
-            module = figures.load(fig_id)
-            status = module.TITLE
-        except figures.UnknownFigure:
-            status = "(not implemented yet)"
-        print(f"{fig_id:24s} {track:13s} {status}")
+        print(f"{fig_id:24s} {track:13s} {figures.load(fig_id).TITLE}")
     return 0
 
 
@@ -282,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("configs", nargs="+")
     k.set_defaults(func=cmd_check_config)
 
-    ls = sub.add_parser("list", help="catalogued figures")
+    ls = sub.add_parser("list", help="the figures: id, track, title")
     ls.set_defaults(func=cmd_list)
 
     vox = sub.add_parser("voxel", help="track D data set stages (meshes, features) and mesh checks")

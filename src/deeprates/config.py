@@ -1,8 +1,8 @@
 """Configuration: schema validation with messages that name the key, and semantic checks.
 
-The workflow validates with Snakemake's `validate()` (which also fills defaults); this module
-adds what a schema cannot say (each figure module's `check_params`, e.g. "M beyond what float64
-can decode") and a standalone `check-config` command for configs outside a Snakemake run.
+The workflow validates with Snakemake's `validate()` (which also fills defaults). What a schema
+cannot say (each figure module's `check_params`, e.g. "M beyond what float64 can decode") is
+checked by `deeprates.figures.check_config`, which `check-config` and the workflow call.
 """
 
 from __future__ import annotations
@@ -95,26 +95,13 @@ def fill_defaults(config: dict, schema_path: Path = SCHEMA) -> dict:
     return config
 
 
-def check_semantics(config: dict) -> None:
-    """Per-figure checks beyond the schema; raises ConfigError naming the key."""
-    from deeprates import figures
-
-    for fig_id, params in (config.get("figures") or {}).items():
-        try:
-            module = figures.load(fig_id)
-        except figures.UnknownFigure as exc:
-            raise ConfigError(f"config key figures.{fig_id}: {exc}") from None
-        check = getattr(module, "check_params", None)
-        if check is not None:
-            check(params)
-
-
 def check(config: dict, schema_path: Path = SCHEMA) -> None:
+    """Schema checks, then fill defaults. The figure modules' own checks (which import this module
+    for ConfigError) run in `deeprates.figures.check_config`, so this module imports no figure."""
     errors = schema_errors(config, schema_path)
     if errors:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
     fill_defaults(config, schema_path)
-    check_semantics(config)
 
 
 def merged(*paths: str | Path) -> dict:

@@ -1,10 +1,13 @@
-"""Registry of figure ids (FIGURES.md) -> the module that computes and draws each figure.
+"""Registry of figure ids -> the module that computes and draws each figure.
 
 A figure module defines:
-    ID, TRACK, TITLE, PAPER                       identity (PAPER: arXiv id and where in it)
+    ID, TRACK, TITLE, PAPER                       identity (PAPER: arXiv id and where in it);
+                                                  ID and TRACK must match the registry below
     cases(params) -> list[str]                    independent compute jobs (Snakemake fans out)
     compute(case, params, ctx) -> dict            one job's raw numbers (JSON-able)
-    figure(results, params) -> FigureRecord       results: {case: dict} -> drawing + claims
+    measure(results, params) -> Measurement       results: {case: dict} -> plotted data + claims
+    draw(data, params) -> matplotlib Figure       draws from the measurement's data only
+    caption(params) -> str
 and optionally
     check_params(params) -> None                  semantic checks beyond the schema; raise
                                                   deeprates.config.ConfigError naming the key
@@ -50,20 +53,39 @@ class UnknownFigure(KeyError):
 
 
 def load(fig_id: str) -> ModuleType:
-    """The figure module for `fig_id`, with a clear error for unknown or unbuilt ids."""
+    """The figure module for `fig_id`. Its ID and TRACK must be the registry's: a module copied
+    from another figure and not renamed would otherwise write over that figure's outputs."""
     if fig_id not in FIGURES:
         raise UnknownFigure(
             f"unknown figure id {fig_id!r}; known ids: {', '.join(sorted(FIGURES))}"
         )
-    _, name = FIGURES[fig_id]
-    try:
-        return importlib.import_module(f"deeprates.figures.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"deeprates.figures.{name}":
-            raise UnknownFigure(f"figure {fig_id!r} is catalogued but not implemented yet") from None
-        raise
+    track_name, name = FIGURES[fig_id]
+    module = importlib.import_module(f"deeprates.figures.{name}")
+    got = (getattr(module, "ID", None), getattr(module, "TRACK", None))
+    if got != (fig_id, track_name):
+        raise UnknownFigure(
+            f"deeprates/figures/{name}.py declares ID = {got[0]!r}, TRACK = {got[1]!r}, but the "
+            f"registry (deeprates/figures/__init__.py) lists it as {fig_id!r} in track {track_name!r}"
+        )
+    return module
 
 
 def track(fig_id: str) -> str:
     load(fig_id)  # validates the id
     return FIGURES[fig_id][0]
+
+
+def check_config(cfg: dict) -> None:
+    """The whole check of a config: schema and defaults (deeprates.config), then each figure
+    module's check_params. Raises ConfigError naming the key."""
+    from deeprates.config import ConfigError, check
+
+    check(cfg)
+    for fig_id, params in (cfg.get("figures") or {}).items():
+        try:
+            module = load(fig_id)
+        except UnknownFigure as exc:
+            raise ConfigError(f"config key figures.{fig_id}: {exc}") from None
+        checker = getattr(module, "check_params", None)
+        if checker is not None:
+            checker(params)
