@@ -5,6 +5,7 @@ Commands
   figure FIG         draw figures/<FIG>.png/.pdf and write figures/<FIG>.json with its claims
   table              collect the claims of figure JSONs into figures/README.md
   verify             exit 1 when any claim in the given figure JSONs is FAIL or XPASS
+  report-text        the claims and the config as reST for `snakemake --report`
   figdiff            compare figures/ with a git revision (numbers, then pixels)
   check-config       validate config files as the workflow does, without running anything
   list               the figure ids, their tracks and titles
@@ -119,6 +120,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 1
     if args.stamp:
         atomic_io.write_text(args.stamp, summary + "\n")
+    return 0
+
+
+def cmd_report_text(args: argparse.Namespace) -> int:
+    from deeprates import report_text
+
+    for p in report_text.write_all(args.jsons, _params(args.config), args.outdir, args.landing):
+        print(p)
     return 0
 
 
@@ -266,6 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("jsons", nargs="+", type=Path)
     v.add_argument("--stamp", type=Path, help="written only when every claim passes")
     v.set_defaults(func=cmd_verify)
+
+    r = sub.add_parser("report-text", help="the claims and config as reST for snakemake --report")
+    r.add_argument("jsons", nargs="+", type=Path)
+    r.add_argument("--config", default="{}", help="the run's config, JSON")
+    r.add_argument("--outdir", required=True, type=Path)
+    r.add_argument("--landing", type=Path, help="the landing page template (workflow/report/workflow.rst)")
+    r.set_defaults(func=cmd_report_text)
 
     d = sub.add_parser("figdiff", help="compare figures/ with a git revision")
     d.add_argument("--against", default="HEAD", help="git revision (default HEAD)")
