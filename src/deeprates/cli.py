@@ -1,6 +1,13 @@
-"""`python -m deeprates <command>`: the only entry point the workflow's rules call.
+"""`deeprates <command>` (or `python -m deeprates <command>`): the workflow's rules call the
+pipeline commands; `fit` and `voxel features` (with mesh files) are for your own data
+(docs/commands/).
 
-Commands
+For your own data
+  fit CSV            power-law exponent of curves (x, one column per seed), both uncertainties
+  voxel features     with mesh files or folders: the voxel features of arXiv:1701.04249 (npz/CSV)
+  voxel check-mesh   read and validate mesh files (OFF/PLY/STL/OBJ), report problems
+
+Pipeline commands
   compute FIG CASE   run one independent job of a figure, write results/<track>/<FIG>/<CASE>.json
   figure FIG         draw figures/<FIG>.png/.pdf and write figures/<FIG>.json with its claims
   table              collect the claims of figure JSONs into figures/README.md
@@ -10,8 +17,7 @@ Commands
   check-config       validate config files as the workflow does, without running anything
   list               the figure ids, their tracks and titles
   voxel meshes       track D: make (or check) one class's meshes of a data set, write its manifest
-  voxel features     track D: extract the features of one chunk of a class's meshes (npz)
-  voxel check-mesh   track D: read and validate mesh files (OFF/PLY/STL/OBJ), report problems
+  voxel features     track D: with --dataset/--manifest, the features of one chunk of a class (npz)
 """
 
 from __future__ import annotations
@@ -131,6 +137,19 @@ def cmd_report_text(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fit(args: argparse.Namespace) -> int:
+    from deeprates import fit_cli
+    from deeprates.fitting import FitError
+
+    try:
+        out = fit_cli.run(args.csv, window=args.window, tol=args.tol, plot=args.plot)
+    except (FitError, OSError) as exc:
+        print(f"deeprates fit: {exc}", file=sys.stderr)
+        return 2
+    print(fit_cli.dumps(out) if args.json else fit_cli.format_text(out))
+    return 0
+
+
 def cmd_figdiff(args: argparse.Namespace) -> int:
     from deeprates.figdiff import FigdiffError, figdiff
 
@@ -243,7 +262,7 @@ def cmd_voxel_check_mesh(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m deeprates", description=__doc__,
+    p = argparse.ArgumentParser(prog="deeprates", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -282,6 +301,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--outdir", required=True, type=Path)
     r.add_argument("--landing", type=Path, help="the landing page template (workflow/report/workflow.rst)")
     r.set_defaults(func=cmd_report_text)
+
+    ft = sub.add_parser("fit", help="power-law exponent of curves in a CSV (x, then one column per curve/seed)",
+                        description="Fit y ~ C x^-p on a window; report p with its statistical (bootstrap over "
+                                    "curves) and systematic (window shifts) uncertainty and the plateau verdict. "
+                                    "See docs/commands/fit.md.")
+    ft.add_argument("csv", type=Path)
+    ft.add_argument("--window", nargs=2, type=float, metavar=("LO", "HI"), help="fit window in x (default: all)")
+    ft.add_argument("--tol", type=float, help="tolerance on the exponent: turns on the plateau test (spread <= tol/2)")
+    ft.add_argument("--plot", type=Path, help="also draw the curves and the fit to this file (.png/.pdf)")
+    ft.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ft.set_defaults(func=cmd_fit)
 
     d = sub.add_parser("figdiff", help="compare figures/ with a git revision")
     d.add_argument("--against", default="HEAD", help="git revision (default HEAD)")
