@@ -17,9 +17,11 @@ def _examples(page):
     return re.findall(r"```bash\n(deeprates [^\n]+)\n```\s*```text\n(.*?)\n```", text, re.S)
 
 
-@pytest.mark.parametrize("page", ["fit.md"])
-def test_worked_examples_print_what_the_page_shows(repo, page, capsys, monkeypatch):
-    monkeypatch.chdir(repo)
+@pytest.mark.parametrize("page", ["fit.md", "voxel-features.md"])
+def test_worked_examples_print_what_the_page_shows(repo, page, capsys, monkeypatch, tmp_path):
+    # the examples' paths are relative to the checkout; their outputs go to a scratch folder
+    (tmp_path / "docs").symlink_to(repo / "docs")
+    monkeypatch.chdir(tmp_path)
     examples = _examples(repo / "docs" / "commands" / page)
     assert examples, f"{page}: no worked example"
     for cmd, expected in examples:
@@ -44,3 +46,27 @@ def test_fit_plot_and_json(repo, tmp_path, capsys):
     assert abs(out["exponent"] - 0.75) < 0.02 and out["curves"] == 3
     assert out["plateau"].startswith("not tested")          # no --tol, no verdict
     assert png.stat().st_size > 1000
+
+
+def test_voxel_features_of_user_meshes(repo, tmp_path, capsys):
+    import numpy as np
+
+    meshes = repo / "docs/commands/examples/meshes"
+    out = tmp_path / "f.npz"
+    assert main(["voxel", "features", str(meshes / "box.obj"), "--S", "4", "--out", str(out)]) == 0
+    z = np.load(out)
+    names = list(z["names"])
+    # the box's total surface area is 2 (1x2 + 1x3 + 2x3) = 22 in its units; at S = 4 the
+    # longest side (3) becomes 0.9 * 4, so the area scales by (3.6 / 3)^2 and the largest voxel
+    # holds at most all of it
+    sa_max = z["features"][0, names.index("S4_hist_SA_p100")]
+    assert 0 < sa_max <= 22 * (3.6 / 3) ** 2
+    # a folder without meshes, a bad mesh, and --rotation none with copies are refused by name
+    (tmp_path / "empty").mkdir()
+    assert main(["voxel", "features", str(tmp_path / "empty"), "--out", str(out)]) == 2
+    bad = tmp_path / "bad.stl"
+    bad.write_bytes(b"\0" * 90)
+    assert main(["voxel", "features", str(bad), "--out", str(out)]) == 2
+    assert main(["voxel", "features", str(meshes), "--copies", "3", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no OFF/PLY/STL/OBJ files" in err and str(bad) in err and "one copy per mesh" in err

@@ -216,7 +216,31 @@ def cmd_voxel_meshes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_voxel_user_features(args: argparse.Namespace) -> int:
+    from deeprates.voxel import user_features as uf
+    from deeprates.voxel.mesh import MeshError
+
+    try:
+        X, names, rows = uf.compute(args.meshes, sizes=args.S, headline=args.headline, rotation=args.rotation,
+                                    copies=args.copies, seed=args.seed, log=uf.log_to_stderr)
+        uf.write(args.out, X, names, rows)
+    except (MeshError, ValueError) as exc:
+        print(f"deeprates: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.out}: {X.shape[0]} rows (mesh copies) x {X.shape[1]} features")
+    return 0
+
+
 def cmd_voxel_features(args: argparse.Namespace) -> int:
+    if args.meshes:
+        if args.dataset or args.manifest:
+            raise SystemExit("deeprates: give mesh files/folders, or --dataset/--manifest/--part (the pipeline's "
+                             "chunk mode), not both")
+        return cmd_voxel_user_features(args)
+    missing = [o for o, v in (("--dataset", args.dataset), ("--manifest", args.manifest), ("--part", args.part))
+               if v is None]
+    if missing:
+        raise SystemExit(f"deeprates: voxel features needs mesh files or folders, or (pipeline) {', '.join(missing)}")
     from deeprates import runtime
     from deeprates.voxel.dataset import read_manifest
     from deeprates.voxel.extraction import extract_chunk
@@ -333,12 +357,23 @@ def build_parser() -> argparse.ArgumentParser:
     vm.add_argument("--class-index", type=int, required=True)
     vm.add_argument("--out", required=True, type=Path)
     vm.set_defaults(func=cmd_voxel_meshes)
-    vf = vsub.add_parser("features", help="extract the features of one chunk of a class's meshes")
-    vf.add_argument("--dataset", required=True, help="the data set's spec, JSON")
-    vf.add_argument("--manifest", required=True, type=Path)
-    vf.add_argument("--part", type=int, required=True)
+    vf = vsub.add_parser("features", help="voxel features of mesh files/folders (or of one data-set chunk)",
+                         description="Voxel features (arXiv:1701.04249) of your meshes: percentiles of the 17 "
+                                     "feature columns at each --S, or the paper's 2369-feature vector "
+                                     "(--headline); to .npz or .csv. See docs/commands/voxel-features.md. "
+                                     "The pipeline calls it with --dataset/--manifest/--part instead.")
+    vf.add_argument("meshes", nargs="*", type=Path, help="OFF/PLY/STL/OBJ files or folders of them")
+    vf.add_argument("--S", type=int, nargs="+", default=[8], help="grid sizes for the percentiles (default 8)")
+    vf.add_argument("--headline", action="store_true", help="the paper's 2369 features instead")
+    vf.add_argument("--rotation", default="none", choices=["none", "haar", "paper"],
+                    help="none: the mesh as given; haar/paper: random rotations (--copies per mesh)")
+    vf.add_argument("--copies", type=int, default=1)
+    vf.add_argument("--seed", type=int, default=0)
+    vf.add_argument("--dataset", help="(pipeline) the data set's spec, JSON")
+    vf.add_argument("--manifest", type=Path, help="(pipeline) the class manifest")
+    vf.add_argument("--part", type=int, help="(pipeline) the chunk index")
     vf.add_argument("--threads", type=int, default=1)
-    vf.add_argument("--out", required=True, type=Path)
+    vf.add_argument("--out", required=True, type=Path, help=".npz or .csv (user mode); the chunk npz (pipeline)")
     vf.set_defaults(func=cmd_voxel_features)
     vc = vsub.add_parser("check-mesh", help="read and validate OFF/PLY/STL/OBJ files")
     vc.add_argument("paths", nargs="+", type=Path)
