@@ -6,11 +6,17 @@ onerror handlers (workflow/Snakefile), which know the figures.
 Selected in profiles/default (`logger: [deeprates]`); Snakemake finds it by its module name
 (logger plugins are the modules named `snakemake_logger_plugin_*`). Snakemake's full log is still
 written to .snakemake/log/.
+
+The classic, complete log is printed instead when the run names a profile or an executor on the
+command line (a cluster run: its job blocks, the SLURM run ID and the submissions are what a
+person watching a cluster needs) or when DEEPRATES_FULL_LOG=1. A dry run prints Snakemake's table
+of planned jobs.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,17 +32,32 @@ def _wildcards(wc) -> str:
     return " ".join(str(v) for v in items.values())
 
 
+def _wants_full_log(argv=None) -> bool:
+    argv = sys.argv[1:] if argv is None else argv
+    named = any(a in ("--profile", "--executor", "-e") or a.startswith(("--profile=", "--executor="))
+                for a in argv)
+    return named or bool(os.environ.get("SNAKEMAKE_PROFILE")) or os.environ.get("DEEPRATES_FULL_LOG") == "1"
+
+
 class LogHandler(LogHandlerBase):
     def __post_init__(self) -> None:
+        # full: Snakemake attaches its default filter and formatter (has_filter/has_formatter False)
+        self.full = _wants_full_log()
         self.jobs: dict[int, tuple[str, str, list[str], float]] = {}
         self.done = 0
         self.total = 0
+        self.total_printed = False
         self.stream = sys.stderr
 
     def _print(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
 
     def emit(self, record: logging.LogRecord) -> None:
+        if self.full:
+            text = self.format(record)
+            if text:
+                self._print(text)
+            return
         event = getattr(record, "event", None)
         if event == LogEvent.JOB_INFO:
             self.jobs[record.jobid] = (record.rule_name, _wildcards(record.wildcards),
@@ -44,7 +65,11 @@ class LogHandler(LogHandlerBase):
         elif event == LogEvent.RUN_INFO:
             stats = getattr(record, "stats", None) or {}
             self.total = int(stats.get("total", 0)) or self.total
-            if self.total:
+            if self.common_settings.dryrun:
+                if not self.total_printed:   # a dry run reports the table twice
+                    self._print(record.getMessage())
+                self.total_printed = True
+            elif self.total:
                 self._print(f"deeprates: {self.total} jobs to run")
         elif event == LogEvent.JOB_FINISHED:
             self.done += 1
@@ -72,8 +97,12 @@ class LogHandler(LogHandlerBase):
             # said on every start; the README explains --cache compute
             if "eligible for caching between workflows" not in msg:
                 self._print(msg)
-        elif event is None and "Nothing to be done" in (record.getMessage() or ""):
-            self._print("deeprates: nothing to be done: every output is up to date")
+        elif event is None:
+            msg = record.getMessage() or ""
+            if "Nothing to be done" in msg:
+                self._print("deeprates: nothing to be done: every output is up to date")
+            elif "from cache" in msg or "to cache" in msg:
+                self._print(msg)   # asked for with --cache: say what was reused
 
     @property
     def writes_to_stream(self) -> bool:
@@ -85,11 +114,11 @@ class LogHandler(LogHandlerBase):
 
     @property
     def has_filter(self) -> bool:
-        return True
+        return not self.full
 
     @property
     def has_formatter(self) -> bool:
-        return True
+        return not self.full
 
     @property
     def needs_rulegraph(self) -> bool:
