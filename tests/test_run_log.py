@@ -42,14 +42,17 @@ def test_one_line_per_job_and_failures_with_log_tail(tmp_path, capsys, monkeypat
         h.emit(_record(event=LogEvent.JOB_INFO, jobid=jobid, rule_name="figure",
                        wildcards={"fig": fig}, log=[str(log)]))
     h.emit(_record("Finished jobid: 0", event=LogEvent.JOB_FINISHED, job_id=0))
-    h.emit(_record("reason: Missing output files: " + "x " * 200))       # dropped: noise
+    h.emit(_record("Building DAG of jobs..."))                    # routine: dropped
+    h.emit(_record("Select jobs to execute..."))
+    h.emit(_record("Congratulations, your workflow is in a good condition!"))   # said
     h.emit(_record(event=LogEvent.JOB_ERROR, jobid=1, rule_name="figure", log=[str(log)]))
     out = capsys.readouterr().err.splitlines()
     assert out[0] == "deeprates: 2 jobs to run"
     assert out[1].startswith("[1/2] figure") and "relu-product" in out[1]
     assert "!!! FAILED figure sawtooth-square" in out
     assert "    KeyError: 'rows'" in out and "    line 39" in out and "    line 10" not in out
-    assert not any("Missing output" in ln for ln in out)
+    assert not any("DAG" in ln or "Select jobs" in ln for ln in out)
+    assert "Congratulations, your workflow is in a good condition!" in out
     assert max(map(len, out)) < 120
 
 

@@ -26,6 +26,14 @@ from snakemake_interface_logger_plugins.common import LogEvent
 
 TAIL_LINES = 20
 
+# Lines Snakemake prints on every run that tell a person nothing new (the full log keeps them).
+ROUTINE = (
+    "Assuming unrestricted shared filesystem", "Building DAG of jobs", "Using shell:",
+    "Provided cores:", "Provided resources:", "Rules claiming more threads", "Conda environments:",
+    "Singularity containers:", "Apptainer", "Select jobs to execute", "Execute ", "Complete log",
+    "Elapsed time", "Workflow defines that rule", "Nothing to be done",
+)
+
 
 def _wildcards(wc) -> str:
     items = dict(wc or {})
@@ -92,17 +100,18 @@ class LogHandler(LogHandlerBase):
             if not logs and getattr(record, "shellcmd", None):
                 self._print(f"    command: {record.shellcmd}")
             self._print("")
-        elif event is None and record.levelno >= logging.WARNING:
-            msg = record.getMessage()
-            # said on every start; the README explains --cache compute
-            if "eligible for caching between workflows" not in msg:
+        elif event in (LogEvent.ERROR, LogEvent.GROUP_ERROR) or record.levelno >= logging.WARNING:
+            msg = record.getMessage() or ""
+            if not msg.startswith(ROUTINE):
                 self._print(msg)
         elif event is None:
             msg = record.getMessage() or ""
             if "Nothing to be done" in msg:
                 self._print("deeprates: nothing to be done: every output is up to date")
-            elif "from cache" in msg or "to cache" in msg:
-                self._print(msg)   # asked for with --cache: say what was reused
+            elif not msg.startswith(ROUTINE):
+                # anything else is said (lint verdicts, report paths, cache reuse, errors):
+                # only the routine lines of every run are left out
+                self._print(msg)
 
     @property
     def writes_to_stream(self) -> bool:

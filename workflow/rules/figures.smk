@@ -12,7 +12,9 @@ rule figure:
         png=report(
             f"{FIGDIR}/{{fig}}.png",
             caption="../report/figure.rst",
-            category=lambda wc: report_text.TRACKS[deeprates.figures.FIGURES[wc.fig][0]],
+            category=lambda wc: report_text.TRACKS[
+                deeprates.figures.FIGURES[wc.fig][0]
+            ],
             subcategory="{fig}",
         ),
         pdf=f"{FIGDIR}/{{fig}}.pdf",

@@ -42,14 +42,17 @@ rule report_text:
         jsons=expand("{d}/{fig}.json", d=FIGDIR, fig=FIGURES),
         landing=LANDING,
     output:
-        [f"{RESULTS}/report/{name}.rst" for name in [*FIGURES, "claims", "config", "landing"]],
+        [
+            f"{RESULTS}/report/{name}.rst"
+            for name in [*FIGURES, "claims", "config", "landing"]
+        ],
     log:
         f"{RESULTS}/logs/report_text.log",
     conda:
         ENV
     params:
         config=lambda wc: json.dumps(config, sort_keys=True),
-        outdir=f"{RESULTS}/report",
+        outdir=lambda wc, output: os.path.dirname(output[0]),
     shell:
         "python -m deeprates report-text {input.jsons} --config {params.config:q}"
         " --landing {input.landing} --outdir {params.outdir} > {log} 2>&1"
