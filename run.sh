@@ -11,6 +11,7 @@ cd "$(dirname "$0")"
 usage() { echo "usage: ./run.sh figures|test [options passed to snakemake|pytest]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 what=$1; shift
+case "$what" in figures | test) ;; *) usage ;; esac
 
 pick_python() {
     for py in "${PYTHON:-}" python3.11 python3; do
