@@ -22,6 +22,11 @@ TRACKS = {
 _RST_MARKUP = "\\*`|_"
 
 
+def track_title(track: str) -> str:
+    """The report's heading for a track (a track without one in TRACKS still gets a heading)."""
+    return TRACKS.get(track, track.capitalize())
+
+
 def _cell(text) -> str:
     """One line of plain text: the claims' formulas use |x|, a_j, x*y, which reST would read as
     substitutions, references and emphasis."""

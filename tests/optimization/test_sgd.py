@@ -112,3 +112,30 @@ def test_grid_kernel_equals_single_runs():
         else:
             assert grid.final[i] == pytest.approx(r.loss[2], rel=1e-12)
             assert grid.half[i] == pytest.approx(r.loss[1], rel=1e-12)
+
+
+def test_noise_sum_on_the_top_modes_only_is_the_same_sum():
+    lam = np.arange(1, 1001, dtype=float) ** -1.5
+    noise = sm.NoiseModel.translation_invariant(1000, 10)
+    assert sm.noise_sum(lam, 1.2, 0.3, noise, check_modes=50) == sm.noise_sum(lam, 1.2, 0.3, noise)
+
+
+def test_boundary_alpha_is_where_the_noise_sum_reaches_one():
+    lam = np.arange(1, 201, dtype=float) ** -1.5
+    noise = sm.NoiseModel.translation_invariant(200, 1)
+    for beta in (-0.5, 0.0, 0.5):
+        a = sm.boundary_alpha(lam, beta, noise, 4.0)
+        assert a < sm.deterministic_boundary_alpha(1.0, beta)  # noise shrinks the region
+        assert math.isclose(sm.noise_sum(lam, a, beta, noise), 1.0, rel_tol=1e-6)
+
+
+def test_bootstrap_exponents_at_once_equal_one_fit_each():
+    from deeprates.fitting import fit_power_law
+    from deeprates.optimization.fits import _replicate_exponents
+
+    rng = np.random.default_rng(1)
+    x = np.geomspace(1, 1e4, 60)
+    reps = x ** -0.7 * np.exp(0.05 * rng.standard_normal((5, x.size)))
+    fast = _replicate_exponents(x, reps, (10.0, 1e3))
+    slow = [fit_power_law(x, r, (10.0, 1e3)).exponent for r in reps]
+    np.testing.assert_allclose(fast, slow, rtol=1e-10)

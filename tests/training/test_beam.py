@@ -1,4 +1,4 @@
-"""The beam operator: exact spectrum, discretisation error, gradient-flow exponent and prefactor."""
+"""The beam operator (its roots: tests/test_beam_roots.py): exact spectrum, discretisation error, gradient-flow exponent and prefactor."""
 
 import math
 
@@ -6,15 +6,6 @@ import numpy as np
 import pytest
 
 from deeprates.training import beam, spectral
-
-
-def test_cantilever_roots():
-    xi = beam.cantilever_roots(200)
-    assert xi[0] == pytest.approx(1.8751040687, abs=1e-9)
-    assert xi[1] == pytest.approx(4.6940911330, abs=1e-9)
-    assert np.allclose(1 + np.cos(xi[:20]) * np.cosh(xi[:20]), 0, atol=1e-6 * np.cosh(xi[:20]))
-    k = np.arange(200)
-    assert np.allclose(xi[10:], (k[10:] + 0.5) * np.pi, atol=1e-6)
 
 
 def test_kernel_closed_form_matches_quadrature():

@@ -23,7 +23,7 @@ def test_designs_lie_in_the_domain_and_are_deterministic(kind, d, design):
     assert abs(x.mean(axis=0) - dom.centre).max() < 0.1
 
 
-def test_single_target_is_the_catalog_target():
+def test_single_target_is_the_centred_target():
     dom = data.Domain("cube", 1)
     t = data.BallTargets.ensemble(dom, 1, 0)
     x = np.array([[0.2], [0.26], [0.74], [0.8]])

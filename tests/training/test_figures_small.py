@@ -1,4 +1,4 @@
-"""The five figure modules end to end at tiny sizes (compute -> figure), lazy path included.
+"""The five figure modules end to end at tiny sizes (compute -> measure -> draw), lazy path included.
 
 Only the glue is tested here: tiny runs are not asymptotic, so claims may fail; every claim must
 still be well-formed and every result must record where it ran.
@@ -8,9 +8,8 @@ import math
 
 import pytest
 
-from deeprates import figures
+from deeprates import figure_record, figures
 from deeprates.claims import Claim
-from deeprates.figure_record import FigureRecord
 from deeprates.runtime import RunContext
 
 SMALL = {
@@ -41,14 +40,15 @@ def test_figure_end_to_end(fig_id, tmp_path):
         results[case] = module.compute(case, p, ctx)
         assert results[case]["run"]["device"] == "cpu"
         assert results[case]["run"]["dtype"] in ("float32", "float64")
-    record = module.figure(results, p)
-    assert isinstance(record, FigureRecord) and record.claims
-    for c in record.claims:
+    m, fig, caption = figure_record.make(module, results, p)
+    assert m.claims and caption
+    for c in m.claims:
         assert isinstance(c, Claim) and c.figure == fig_id and c.tolerance_reason
+        assert c.kind in ("reproduction", "consistency")
         assert isinstance(c.measured, (str, bool, int)) or math.isfinite(c.measured) or not c.passed
     import matplotlib.pyplot as plt
 
-    plt.close(record.fig)
+    plt.close(fig)
     if fig_id == "ntk-indicator":
-        names = [c.name for c in record.claims]
+        names = [c.name for c in m.claims]
         assert "lazy: weights move < 5%, d = 2" in names

@@ -68,3 +68,22 @@ def test_decompose_requires_float64():
     K, Y = _problem()
     with pytest.raises(ValueError, match="float64"):
         spectral.decompose(torch.tensor(K, dtype=torch.float32), Y)
+
+
+def test_ensemble_record_fits_xi_kappa_over_nu_with_a_bootstrap_over_seeds():
+    """kernel_runs: the compact record keeps what the fits need; fit_record recovers nu, kappa
+    and xi = kappa/nu from it, with a bootstrap over seeds when there are several."""
+    from deeprates.training import kernel_runs
+
+    nu, kappa, n = 2.0, 1.0, 4000
+    k = np.arange(1, n + 1, dtype=float)
+    tail = k ** -kappa
+    c2 = tail - np.append(tail[1:], 0.0)
+    specs = [spectral.Spectrum(k ** -nu * s, c2) for s in (0.9, 1.0, 1.1)]
+    rec = kernel_runs.flow_ensemble(specs)
+    assert rec["seeds"] == 3 and len(rec["loss_per_seed"]) == 3
+    fits = kernel_runs.fit_record(rec, tol=0.04)
+    assert fits.nu.exponent == pytest.approx(nu, abs=1e-6)
+    assert fits.kappa.exponent == pytest.approx(kappa, abs=0.02)
+    assert fits.xi.exponent == pytest.approx(kappa / nu, abs=0.02) and fits.xi.asymptotic
+    assert fits.xi.stat_err is not None

@@ -12,9 +12,9 @@ rule figure:
         png=report(
             f"{FIGDIR}/{{fig}}.png",
             caption="../report/figure.rst",
-            category=lambda wc: report_text.TRACKS[
+            category=lambda wc: report_text.track_title(
                 deeprates.figures.FIGURES[wc.fig][0]
-            ],
+            ),
             subcategory="{fig}",
         ),
         pdf=f"{FIGDIR}/{{fig}}.pdf",

@@ -7,20 +7,18 @@ arXiv:2504.12519 (D. Yarotsky, "Corner Gradient Descent", ICLR 2026). Cases:
 - `beam`: the cantilever-beam problem (nu = 4, zeta = 1/4): ideal vs finite-memory corner GD
   (deterministic and SGD, generating functions) and the finite-memory algorithm run in the time
   domain;
-- `time-domain`: the catalog's time-domain form (infinite memory, O(t^2)) on a small power-law
+- `time-domain`: the paper's time-domain form (infinite memory, O(t^2)) on a small power-law
   problem against the generating-function loss.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from deeprates import plotting
-from deeprates.claims import Claim
+from deeprates.claims import Alt, Claim
 from deeprates.config import ConfigError
-from deeprates.figure_record import FigureRecord
+from deeprates.figure_record import Measurement
 from deeprates.fitting import fit_power_law
 from deeprates.optimization import beam, corner, spectra, windows
 from deeprates.optimization.fits import log_steps
@@ -51,7 +49,7 @@ def check_params(p: dict) -> None:
                 raise ConfigError(
                     f"config key figures.{ID}.sweeps[{i}]: theta = {th} with nu = {s['nu']} gives "
                     f"2 - theta/nu = {2 - th / s['nu']:.3g} < 1.3; such points drift to divergence "
-                    "at this size (catalog); use a smaller theta or larger nu")
+                    "at this size (docs/figures/corner-gd.md); use a smaller theta or larger nu")
     for th in p["beam"]["thetas"]:
         if not 1.0 < th < 2.0:
             raise ConfigError(f"config key figures.{ID}.beam.thetas: finite memory needs 1 < theta < 2")
@@ -161,61 +159,103 @@ def caption(p: dict) -> str:
     )
 
 
-def figure(results: dict, p: dict) -> FigureRecord:
-    claims, sweep_data = [], []
+def _det_control(theta: float, zeta: float) -> Alt:
+    if theta > 1.0:
+        return Alt("plain GD rate zeta (theta = 1: the corner does not accelerate)", theory=zeta)
+    return Alt("the corner's limit rate 2 zeta (theta = 2)", theory=2.0 * zeta)
+
+
+def _sgd_control(theta: float, nu: float, zeta: float) -> Alt:
+    if theta > 1.0:
+        return Alt("plain SGD rate zeta (theta = 1)", theory=zeta)
+    return Alt("the noise-dominated branch 2 - theta/nu", theory=2.0 - theta / nu)
+
+
+def measure(results: dict, p: dict) -> Measurement:
+    claims, sweeps = [], []
+    win = windows.late_window(p["steps"], p["fit_decades"])
     for i, sw in enumerate(p["sweeps"]):
         nu, zeta = sw["nu"], sw["zeta"]
         tmax = corner.theta_max(nu, zeta)
-        rows = []
+        runs = []
         for th in sw["thetas"]:
             r = results[f"sweep{i}-theta{_lab(th)}"]
-            win = windows.late_window(p["steps"], p["fit_decades"])
             fd = fit_power_law(r["steps"], r["deterministic"], win, tol=TOL_DET)
             claims.append(Claim.from_fit(
                 ID, f"deterministic exponent, nu={nu:g} zeta={zeta:g} theta={th:g}", paper=PAPER,
+                kind="reproduction",
                 statement="ideal corner GD (map c (1-z)^theta / z) on continuous power-law measures: "
                           "L_t ~ t^-theta zeta (loss from the generating functions)",
                 fit=fd, theory=corner.deterministic_exponent(th, zeta), tol=TOL_DET,
-                why="catalog tolerance (prototype 0.2500/0.3503/0.4514 for theta = 1/1.4/1.8 at "
-                    "nu = 4, zeta = 1/4)"))
+                why="the generating-function loss is exact on a continuous measure, so only the "
+                    "approach to the asymptote is left: local slopes drift by < 0.003 over the "
+                    "window; 0.01 is 10x below the smallest swept theta step times zeta",
+                control=_det_control(th, zeta)))
             th_sgd = corner.sgd_exponent(th, nu, zeta)
-            row = {"theta": th, "det": fd, "sgd": None, "U": r["U_sigma"], "r": r}
+            fs = None
             if r["sgd_diverges"]:
                 claims.append(Claim.holds(
                     ID, f"SGD converges, nu={nu:g} zeta={zeta:g} theta={th:g}", paper=PAPER,
+                    kind="consistency",
                     statement=f"corner SGD with batch {p['batch']}, c = {p['c']:g} lambda_max",
                     condition=False, measured=f"U_Sigma = {r['U_sigma']:.4g}", theory="U_Sigma < 1",
                     tolerance="exact (Parseval)",
                     why="the noise sum decides convergence; raise the batch or c for this point"))
             else:
                 fs = fit_power_law(r["steps"], r["sgd"], win, tol=TOL_SGD)
-                row["sgd"] = fs
                 stmt = (f"corner SGD, batch {p['batch']}, U_Sigma = {r['U_sigma']:.4f} (Parseval): "
                         f"L_t ~ t^-min(theta zeta, 2 - theta/nu) = t^-{th_sgd:.4g}; noise covariance "
                         "(2L/b) Lambda (tau = 0 form: verify against the paper)")
                 if th <= tmax + 1e-12:
                     claims.append(Claim.from_fit(
                         ID, f"SGD exponent, nu={nu:g} zeta={zeta:g} theta={th:g}", paper=PAPER,
+                        kind="reproduction",
                         statement=stmt + f"; theta <= theta_max = {tmax:.3g}", fit=fs,
-                        theory=th_sgd, tol=TOL_SGD, why="catalog tolerance for SGD below theta_max"))
+                        theory=th_sgd, tol=TOL_SGD,
+                        why="the SGD loss adds the noise part, which settles on its power law more "
+                            "slowly than the deterministic loss: 3x the deterministic tolerance, "
+                            "still 3x below the smallest theta step times zeta",
+                        control=_sgd_control(th, nu, zeta)))
                 else:
+                    claims.append(Claim.from_fit(
+                        ID, f"SGD exponent above theta_max, nu={nu:g} zeta={zeta:g} theta={th:g}",
+                        paper=PAPER, kind="reproduction",
+                        statement=stmt + f"; theta > theta_max = {tmax:.3g}: the noise branch "
+                                  f"2 - theta/nu = {2 - th / nu:.4g} sets the rate",
+                        fit=fs, theory=th_sgd, tol=TOL_SGD,
+                        why="as for SGD below theta_max",
+                        control=Alt("no noise limit: theta zeta", theory=th * zeta),
+                        deviation=f"above theta_max the loss crosses over from t^-theta zeta to the "
+                                  f"noise branch slowly (the noise part grows from a small "
+                                  f"prefactor); at {p['steps']} steps the local exponent is still "
+                                  "between the two, see the slow-down claim; ten times longer "
+                                  "runs still do not reach it (docs/figures/corner-gd.md)"))
                     claims.append(Claim.within(
                         ID, f"SGD slowed above theta_max, nu={nu:g} zeta={zeta:g} theta={th:g}",
-                        paper=PAPER,
+                        paper=PAPER, kind="reproduction",
                         statement=stmt + f"; theta > theta_max = {tmax:.3g}: the noise limits the "
-                                  "rate, checked as 'below theta zeta - 0.05' at default size",
+                                  f"rate, so SGD is slower than theta zeta by more than "
+                                  f"{ABOVE_MARGIN:g} at default size",
                         measured=fs.exponent, lo=None, hi=th * zeta - ABOVE_MARGIN,
-                        theory=f"{th_sgd:.4g} (asymptotic; check: < {th * zeta - ABOVE_MARGIN:.4g})",
-                        why="catalog: above theta_max the noise-dominated asymptote is not reached "
-                            "at default size, only the slow-down is checked",
-                        detail=f"fit window [{win[0]:.4g}, {win[1]:.4g}]"))
-            rows.append(row)
-        sweep_data.append((sw, tmax, rows))
+                        theory=f"< {th * zeta - ABOVE_MARGIN:.4g} (asymptotically {th_sgd:.4g})",
+                        why="the asymptote is not reached at default size (the DEVIATION above), so "
+                            f"only the slow-down is checked: {ABOVE_MARGIN:g} is 5x the "
+                            "deterministic tolerance",
+                        detail=f"fit window [{win[0]:.4g}, {win[1]:.4g}]",
+                        control=Alt("the noise does not limit the rate: SGD as fast as the "
+                                    "deterministic loss", measured=fd.exponent)))
+            runs.append({"theta": th, "steps": r["steps"], "deterministic": r["deterministic"],
+                         "sgd": r["sgd"], "U_sigma": r["U_sigma"],
+                         "fit_deterministic": fd.to_dict(),
+                         "fit_sgd": fs.to_dict() if fs is not None else None})
+        sweeps.append({"nu": nu, "zeta": zeta, "theta_max": tmax,
+                       "phase": corner.theta_max_phase(nu, zeta), "runs": runs})
     bm = results["beam"]
     for r in bm["runs"]:
         th = r["theta"]
         claims.append(Claim.within(
             ID, f"finite memory = ideal on the beam, theta={th:g}", paper=PAPER,
+            kind="consistency",
             statement=f"beam problem (nu = 4, zeta = 1/4, {bm['n_modes']} modes): corner GD with "
                       f"{r['memory']} momentum buffers (trapezoid rule of the Stieltjes integral of "
                       "(1-z)^(1-theta)) tracks the ideal algorithm: max relative loss deviation, "
@@ -226,6 +266,7 @@ def figure(results: dict, p: dict) -> FigureRecord:
         ))
         claims.append(Claim.within(
             ID, f"finite-memory time domain = generating function, theta={th:g}", paper=PAPER,
+            kind="consistency",
             statement="the finite-memory algorithm run step by step (buffers m <- q (m + g)) gives "
                       "the loss its generating function predicts",
             measured=r["time_domain_dev"], lo=0.0, hi=TOL_TIME_DOMAIN, theory=0.0,
@@ -233,78 +274,84 @@ def figure(results: dict, p: dict) -> FigureRecord:
                 "radius r with r^F = 1e-12 amplifies rounding by up to 1e6"))
     td = results["time-domain"]
     claims.append(Claim.within(
-        ID, "time-domain corner GD = generating functions", paper=PAPER,
-        statement=f"the catalog's time-domain form w_t = b_t w_0 - sum a_j w_(t-j) - grad/c "
+        ID, "time-domain corner GD = generating functions", paper=PAPER, kind="consistency",
+        statement=f"the time-domain form w_t = b_t w_0 - sum a_j w_(t-j) - grad/c "
                   f"(theta = {td['theta']:g}, {td['n_modes']} modes, infinite memory) reproduces the "
                   "generating-function loss",
         measured=td["max_rel_dev"], lo=0.0, hi=TOL_TIME_DOMAIN, theory=0.0,
         why="two exact computations of the same sequence; the FFT inversion on a circle of "
             "radius r with r^F = 1e-12 amplifies rounding by up to 1e6"))
+    data = {
+        "c_over_lambda_max": p["c"], "batch": p["batch"], "steps": p["steps"],
+        "fit_window": win, "sweeps": sweeps, "beam": bm, "time_domain": td,
+        "units": "steps t; loss = 1/2 int P_t^2 d rho (+ noise part for SGD)",
+    }
+    return Measurement(data, claims)
+
+
+def draw(d: dict, p: dict):
+    from matplotlib.lines import Line2D
 
     fig, axes = plotting.subplots(4, 1, width=3.3, height=3.0)
     ax = axes[0]
-    sw0, _, rows0 = sweep_data[0]
-    cols = plotting.colors(max(3, len(rows0)))
-    for row, col in zip(rows0, cols):
-        r = row["r"]
-        s = np.asarray(r["steps"][1:], float)
-        ax.loglog(s, np.asarray(r["deterministic"][1:]), color=col, label=f"θ={row['theta']:g}")
-        ax.loglog(s, np.asarray(r["sgd"][1:]), "--", color=col, lw=0.9)
+    sw0 = d["sweeps"][0]
+    cols = plotting.colors(max(3, len(sw0["runs"])))
+    for run, col in zip(sw0["runs"], cols):
+        s = np.asarray(run["steps"][1:], float)
+        ax.loglog(s, np.asarray(run["deterministic"][1:]), color=col, label=f"θ={run['theta']:g}")
+        if run["sgd"] is not None:
+            ax.loglog(s, np.asarray(run["sgd"][1:], float), "--", color=col, lw=0.9)
     ax.set_xlabel("step t")
     ax.set_ylabel("loss")
     ax.set_title(f"ν={sw0['nu']:g}, ζ={sw0['zeta']:g}: GD (—), SGD (--)")
     ax.legend(loc="lower left", fontsize=6.5)
     ax = axes[1]
     mk = ["o", "s", "^", "v"]
-    for (sw, tmax, rows), col, m in zip(sweep_data, plotting.colors(max(3, len(sweep_data))), mk):
+    handles = []
+    for sw, col, m in zip(d["sweeps"], plotting.colors(max(3, len(d["sweeps"]))), mk):
         tt = np.linspace(1.0, 2.0, 100)
         ax.plot(tt, tt * sw["zeta"], "-", color=col, lw=0.8)
         ax.plot(tt, np.minimum(tt * sw["zeta"], 2 - tt / sw["nu"]), ":", color=col, lw=1.2)
-        ax.axvline(tmax, color=col, lw=0.6, ls="-.")
-        ths = [row["theta"] for row in rows]
-        ax.plot(ths, [row["det"].exponent for row in rows], m, color=col, mfc="none",
-                label=f"ν={sw['nu']:g}, ζ={sw['zeta']:g}: det")
-        ax.plot([row["theta"] for row in rows if row["sgd"]],
-                [row["sgd"].exponent for row in rows if row["sgd"]], m, color=col,
-                label="SGD")
+        ax.axvline(sw["theta_max"], color=col, lw=0.6, ls="-.")
+        runs = sw["runs"]
+        ax.plot([r["theta"] for r in runs], [r["fit_deterministic"]["exponent"] for r in runs],
+                m, color=col, mfc="none", ms=6)
+        ax.plot([r["theta"] for r in runs if r["fit_sgd"]],
+                [r["fit_sgd"]["exponent"] for r in runs if r["fit_sgd"]], m, color=col, ms=3.5)
+        handles.append(Line2D([], [], color=col, marker=m, ls="none",
+                              label=f"ν={sw['nu']:g}, ζ={sw['zeta']:g}"))
+    handles += [Line2D([], [], color="grey", marker="o", mfc="none", ls="none", label="deterministic"),
+                Line2D([], [], color="grey", marker="o", ms=3.5, ls="none", label="SGD")]
+    ax.legend(handles=handles, loc="upper left", fontsize=6)
     ax.set_xlabel("θ")
     ax.set_ylabel("loss exponent")
-    ax.set_title("θ sweep: θζ (—), min(θζ, 2-θ/ν) (···)")
-    ax.legend(loc="upper left", fontsize=6)
+    ax.set_title("θζ (—), min(θζ, 2-θ/ν) (···)")
     ax = axes[2]
     im = _theta_max_map(ax, p["sweeps"])
     fig.colorbar(im, ax=ax, label="θ_max")
     ax = axes[3]
+    bm = d["beam"]
     bcols = plotting.colors(max(3, len(bm["runs"])))
+    handles = []
     for r, col in zip(bm["runs"], bcols):
         s = np.asarray(r["steps"][1:], float)
-        ax.loglog(s, np.asarray(r["ideal_det"][1:]), color=col, lw=2.2, alpha=0.35,
-                  label=f"ideal θ={r['theta']:g}")
-        ax.loglog(s, np.asarray(r["finite_det"][1:]), color=col, lw=0.9,
-                  label=f"{r['memory']} buffers")
-        ax.loglog(s, np.asarray(r["finite_sgd"][1:]), "--", color=col, lw=0.9, label="SGD")
+        ax.loglog(s, np.asarray(r["ideal_det"][1:]), color=col, lw=2.2, alpha=0.35)
+        ax.loglog(s, np.asarray(r["finite_det"][1:]), color=col, lw=0.9)
+        ax.loglog(s, np.asarray(r["finite_sgd"][1:]), "--", color=col, lw=0.9)
         st = np.asarray(r["time_domain_steps"][1:], float)
         ax.loglog(st[::6], np.asarray(r["time_domain_loss"][1:])[::6], "x", color="k", ms=3)
         ref = r["ideal_det"][-1] * (s / s[-1]) ** (-r["theta"] * 0.25)
         ax.loglog(s, ref, ":", color="grey", lw=0.8)
+        handles.append(Line2D([], [], color=col, lw=2, label=f"θ={r['theta']:g}"))
+    memory = bm["runs"][0]["memory"]
+    handles += [Line2D([], [], color="black", lw=2.2, alpha=0.35, label="ideal"),
+                Line2D([], [], color="black", lw=0.9, label=f"{memory} buffers"),
+                Line2D([], [], color="black", lw=0.9, ls="--", label=f"{memory} buffers, SGD"),
+                Line2D([], [], color="black", marker="x", ms=3, ls="none", label="time domain"),
+                Line2D([], [], color="grey", lw=0.8, ls=":", label="t^-θ/4")]
+    ax.legend(handles=handles, loc="lower left", fontsize=5.5, ncol=2)
     ax.set_xlabel("step t")
     ax.set_ylabel("loss")
-    ax.set_title("beam ν=4, ζ=1/4 (x: time domain)", fontsize=9)
-    ax.legend(loc="lower left", fontsize=6)
+    ax.set_title("beam: ν=4, ζ=1/4")
     plotting.label_panels(axes)
-
-    data = {
-        "c_over_lambda_max": p["c"], "batch": p["batch"], "steps": p["steps"],
-        "sweeps": [{"nu": sw["nu"], "zeta": sw["zeta"], "theta_max": tmax,
-                    "phase": corner.theta_max_phase(sw["nu"], sw["zeta"]),
-                    "runs": [{"theta": row["theta"], "steps": row["r"]["steps"],
-                              "deterministic": row["r"]["deterministic"], "sgd": row["r"]["sgd"],
-                              "U_sigma": row["U"],
-                              "fit_deterministic": row["det"].to_dict(),
-                              "fit_sgd": row["sgd"].to_dict() if row["sgd"] else None}
-                             for row in rows]} for sw, tmax, rows in sweep_data],
-        "beam": bm,
-        "time_domain": td,
-        "units": "steps t; loss = 1/2 int P_t^2 d rho (+ noise part for SGD)",
-    }
-    return FigureRecord(fig, data, claims, caption(p))
+    return fig

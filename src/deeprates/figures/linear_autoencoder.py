@@ -11,17 +11,19 @@ from __future__ import annotations
 import numpy as np
 
 from deeprates import plotting
-from deeprates.claims import Claim
+from deeprates.claims import Alt, Claim
 from deeprates.config import ConfigError
-from deeprates.figure_record import FigureRecord
+from deeprates.figure_record import Measurement
+from deeprates.training import autoencoder as ae
 
 ID = "linear-autoencoder"
 TRACK = "training"
 TITLE = "Weight-tied linear autoencoder: logistic eigenvalue law and its Marchenko-Pastur limit"
 PAPER = "arXiv:2606.05335 (isotropic case; the formulas are our derivation)"
 
-GD_TOL = 0.005  # catalog: Euler GD vs the logistic formula <= 0.5%
-MP_TOL = 0.01  # catalog: vs the Marchenko-Pastur limit <= 1% at d = 400
+GD_TOL = 0.005  # Euler GD vs the logistic formula <= 0.5% (docs/figures/linear-autoencoder.md)
+MP_TOL = 0.01  # vs the Marchenko-Pastur limit <= 1% at d = 400
+DOC = "docs/figures/linear-autoencoder.md"
 EXTRA_TAU = 1.0  # the run continues this far past the comparison horizon, to show where it ends
 
 
@@ -43,7 +45,6 @@ def cases(p: dict) -> list[str]:
 
 
 def compute(case: str, p: dict, ctx) -> dict:
-    from deeprates.training import autoencoder as ae
     from deeprates.training import device
     from deeprates.training.checkpoint import Checkpoint
 
@@ -69,8 +70,6 @@ def compute(case: str, p: dict, ctx) -> dict:
     return {
         "r": H / d, "d": d, "H": H, "sigma2": s2, "dtau": dtau, "lr": res["lr"],
         "tau": tau, "loss": res["loss"],
-        "logistic": ae.loss_logistic(tau, res["s0"], d, H),
-        "mp_limit": ae.loss_mp(tau, H / d, s2),
         "draws_mean": mean, "draws_stderr": err, "draws": 1 + p["draws"],
         "horizon": horizon, "min_unlearned": ae.MIN_UNLEARNED,
         "s0": res["s0"], "snapshots": res["snapshots"],
@@ -91,69 +90,85 @@ def caption(p: dict) -> str:
     )
 
 
-def figure(results: dict, p: dict) -> FigureRecord:
-    from deeprates.training.autoencoder import logistic
-
+def measure(results: dict, p: dict) -> Measurement:
     claims = []
-    c = plotting.colors(max(3, len(results)))
-    fig, axes = plotting.subplots(3, 1, width=3.3, height=2.9)
     data = {"cases": {}, "units": "tau = 4t/d (t: gradient-flow time); loss (1/2d)|W^T W - I|_F^2"}
-    for i, case in enumerate(cases(p)):
+    for case in cases(p):
         res = results[case]
-        tau, L, lf, lm, dm, de = (np.array(res[k]) for k in (
-            "tau", "loss", "logistic", "mp_limit", "draws_mean", "draws_stderr"))
+        tau, L, dm, de = (np.array(res[k]) for k in ("tau", "loss", "draws_mean", "draws_stderr"))
+        r, d, H = res["r"], res["d"], res["H"]
+        s0 = np.array(res["s0"])
+        # the theory curves are recomputed from the initial spectrum and (r, sigma^2) alone
+        lf = ae.loss_logistic(tau, s0, d, H)
+        lm = ae.loss_mp(tau, r, res["sigma2"])
         h = res["horizon"]
         inh = tau <= h
         gd_dev = np.abs(L / lf - 1)
         mp_dev = np.abs(dm / lm - 1)
         one_dev = np.abs(L / lm - 1)
         i_worst = int(np.argmax(np.where(inh, mp_dev, -1)))
-        r, d = res["r"], res["d"]
+        exp_dev = np.abs(L / ae.loss_exponential(tau, s0, d, H) - 1)
+        flat_dev = np.abs(dm / ae.loss_no_spread(tau, r, res["sigma2"]) - 1)
         claims.append(Claim.within(
-            ID, f"Euler GD follows the logistic law (r = {r:g})", paper=PAPER,
+            ID, f"Euler GD follows the logistic law (r = {r:g})", paper=PAPER, kind="reproduction",
             statement=f"GD with dtau = {res['dtau']:g} tracks the exact gradient-flow loss "
                       f"1/2d [sum (1 - g(tau; s_i))^2 + d - min(H, d)], g = s e^tau/(1 - s + s e^tau); "
-                      f"max relative deviation over tau in [0, {h:.2f}], d = {d}, H = {res['H']}",
+                      f"max relative deviation over tau in [0, {h:.2f}], d = {d}, H = {H}",
             measured=float(gd_dev[inh].max()), lo=0.0, hi=GD_TOL, theory=0.0,
-            why="catalog: 0.5%; Euler's O(dtau) timing error is the only difference. Same window as "
+            why=f"0.5%: Euler's O(dtau) timing error is the only difference ({DOC}). Same window as "
                 "the limit check: past it a tiny loss is carried by a few slow modes, whose relative "
-                "timing error grows without bound"))
+                "timing error grows without bound",
+            control=Alt("plain exponential relaxation of every eigenvalue, g = 1 - (1 - s) e^-tau "
+                        "(the flow linearised at G = I)", measured=float(exp_dev[inh].max()))))
         claims.append(Claim.within(
-            ID, f"Marchenko-Pastur limit (r = {r:g}, d = {d})", paper=PAPER,
+            ID, f"Marchenko-Pastur limit (r = {r:g}, d = {d})", paper=PAPER, kind="reproduction",
             statement=f"mean over {res['draws']} draws of the exact loss at d = {d} (which GD follows, "
                       "claim above) vs 1/2 [(1 - r)_+ + r int (1 - g(tau; s))^2 dMP_{r,sigma^2}(s)]: "
                       f"max relative deviation over tau in [0, {h:.2f}]",
             measured=float(mp_dev[i_worst]), lo=0.0, hi=MP_TOL, theory=0.0,
             stat_err=float(de[i_worst] / lm[i_worst]),
-            why=f"catalog: 1% at d = 400. The limit is that of the mean loss: one draw fluctuates by "
+            why=f"1% at d = 400 ({DOC}). The limit is that of the mean loss: one draw fluctuates by "
                 f"O(1/d) (this GD run's own draw: {one_dev[inh].max():.2%}). The comparison stops once "
                 f"fewer than {res['min_unlearned']} eigenvalues of the MP law are unlearned "
                 "(s e^tau < 1), where the few smallest eigenvalues of a finite draw carry the loss",
-            detail=f"horizon tau = {h:.2f}; up to tau = {tau[-1]:.2f} the deviation reaches {mp_dev.max():.3g}"))
-        lab = f"r = {r:g}"
+            detail=f"horizon tau = {h:.2f}; up to tau = {tau[-1]:.2f} the deviation reaches {mp_dev.max():.3g}",
+            control=Alt("no Marchenko-Pastur spread: every eigenvalue of W0 W0^T at its mean "
+                        "sigma^2 max(1, r)", measured=float(flat_dev[inh].max()))))
+        data["cases"][case] = {
+            "r": r, "d": d, "H": H, "sigma2": res["sigma2"], "dtau": res["dtau"],
+            "tau": tau, "loss_gd": L, "loss_logistic": lf, "loss_mp_limit": lm, "horizon": h,
+            "loss_mean_of_draws": dm, "loss_mean_stderr": de, "draws": res["draws"],
+            "deviation_gd": gd_dev, "deviation_mp": mp_dev,
+            "s0": s0[: min(H, d)], "snapshots": res["snapshots"], "run": res["run"],
+        }
+    return Measurement(data, claims)
+
+
+def draw(data: dict, p: dict):
+    cs = data["cases"]
+    c = plotting.colors(max(3, len(cs)))
+    fig, axes = plotting.subplots(3, 1, width=3.3, height=2.9)
+    for i, cd in enumerate(cs.values()):
+        tau = np.asarray(cd["tau"])
+        h, lab = cd["horizon"], f"r = {cd['r']:g}"
         ax = axes[0]
-        ax.semilogy(tau, L, "o", color=c[i], ms=2.5, label=f"GD, {lab}")
-        ax.semilogy(tau, lf, "-", color=c[i], lw=1)
-        ax.semilogy(tau, lm, "--", color="black", lw=0.8)
-        ax.semilogy(tau, dm, ":", color=c[i], lw=1.2)
+        ax.semilogy(tau, cd["loss_gd"], "o", color=c[i], ms=2.5, label=f"GD, {lab}")
+        ax.semilogy(tau, cd["loss_logistic"], "-", color=c[i], lw=1)
+        ax.semilogy(tau, cd["loss_mp_limit"], "--", color="black", lw=0.8)
+        ax.semilogy(tau, cd["loss_mean_of_draws"], ":", color=c[i], lw=1.2)
         ax.axvline(h, color=c[i], lw=0.6, ls=":")
         ax = axes[1]
         ax.axvline(h, color=c[i], lw=0.6, ls=":")
-        ax.semilogy(tau[1:], np.maximum(gd_dev[1:], 1e-12), "-", color=c[i], label=f"GD vs logistic, {lab}")
-        ax.semilogy(tau[1:], np.maximum(mp_dev[1:], 1e-12), "--", color=c[i],
-                    label=f"mean of {res['draws']} draws vs MP, {lab}")
+        ax.semilogy(tau[1:], np.maximum(np.asarray(cd["deviation_gd"])[1:], 1e-12), "-", color=c[i],
+                    label=f"GD vs logistic, {lab}")
+        ax.semilogy(tau[1:], np.maximum(np.asarray(cd["deviation_mp"])[1:], 1e-12), "--", color=c[i],
+                    label=f"mean of {cd['draws']} draws vs MP, {lab}")
         ax = axes[2]
-        s0 = np.array(res["s0"])[: min(res["H"], d)]
-        for snap in res["snapshots"]:
-            ev = np.array(snap["eigenvalues"])[: s0.size]
-            pred = logistic(np.array([snap["tau"]]), s0)[0]
+        s0 = np.asarray(cd["s0"])
+        for snap in cd["snapshots"]:
+            ev = np.asarray(snap["eigenvalues"])[: s0.size]
+            pred = ae.logistic(np.array([snap["tau"]]), s0)[0]
             ax.loglog(pred, ev, ".", color=c[i], ms=2)
-        data["cases"][case] = {
-            "r": r, "d": d, "H": res["H"], "sigma2": res["sigma2"], "dtau": res["dtau"],
-            "tau": tau, "loss_gd": L, "loss_logistic": lf, "loss_mp_limit": lm, "horizon": h,
-            "loss_mean_of_draws": dm, "loss_mean_stderr": de, "draws": res["draws"],
-            "snapshots": res["snapshots"], "run": res["run"],
-        }
     ax = axes[0]
     ax.plot([], [], "-", color="0.3", lw=1, label="logistic law (exact, this draw)")
     ax.plot([], [], ":", color="0.3", lw=1.2, label="mean of draws (exact)")
@@ -168,7 +183,8 @@ def figure(results: dict, p: dict) -> FigureRecord:
     ax.set_xlabel(r"$\tau$")
     ax.set_ylabel("relative deviation")
     ax.set_title("deviations (vertical dotted: horizons)")
-    ax.legend(loc="upper left", fontsize=6)
+    # the deviations fill the axes up to the tolerances: the legend goes below the panel
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=6, ncol=1, frameon=False)
     ax = axes[2]
     lims = ax.get_xlim()
     ax.plot(lims, lims, "-", color="black", lw=0.7)
@@ -176,4 +192,4 @@ def figure(results: dict, p: dict) -> FigureRecord:
     ax.set_ylabel(r"eigenvalue of $WW^T$ after GD")
     ax.set_title(f"eigenvalues at tau = {', '.join(f'{t:g}' for t in p['snapshots'])}")
     plotting.label_panels(axes)
-    return FigureRecord(fig, data, claims, caption(p))
+    return fig

@@ -6,7 +6,8 @@ Cases
               linearisation), on the same n points: exact through the eigendecomposition.
   d<d>-lazy   (paper size, GPU) a real wide network in lazy scaling F = s (f_theta - f_theta0),
               trained by full-batch GD on L/s^2, with its relative weight movement.
-Theory: xi = kappa/nu = 1/(d + alpha) with alpha = 1 (NTK) and 3 (RF).
+Theory: xi = kappa/nu = 1/(d + alpha) with alpha = 1 (NTK) and 3 (RF)
+(docs/figures/ntk-indicator.md).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import math
 import numpy as np
 
 from deeprates import plotting
-from deeprates.claims import Claim
+from deeprates.claims import Alt, Claim
 from deeprates.config import ConfigError
-from deeprates.figure_record import FigureRecord
-from deeprates.fitting import PowerLawFit, fit_power_law
+from deeprates.figure_record import Measurement
+from deeprates.fitting import fit_power_law
+from deeprates.training import kernel_runs, spectral
 
 ID = "ntk-indicator"
 TRACK = "training"
@@ -30,10 +32,12 @@ PAPER = "arXiv:2105.00507 (NeurIPS 2021, Explicit loss asymptotics in the GD tra
 FIGDIFF_TOLERANCES = {"default": {"rel": 1e-6, "abs": 1e-12}}
 
 ALPHA = {"ntk": 1, "rf": 3}
-# catalog tolerances on xi: d = 1 and d >= 2, at default and paper size
+OTHER = {"ntk": "rf", "rf": "ntk"}
+# tolerances on xi: d = 1 and d >= 2, at default and paper size (docs/figures/ntk-indicator.md)
 XI_TOL = {"default": (0.04, 0.08), "paper": (0.02, 0.04)}
-RATIO_TOL = 0.06  # xi_fit vs kappa_hat/nu_hat: the same self-consistency as B5 (catalog B5)
-MOVE_TOL = 0.05  # catalog: lazy runs count only with weight movement < 5%
+RATIO_TOL = 0.06  # xi_fit vs kappa_hat/nu_hat: the same tolerance as digits-spectra
+MOVE_TOL = 0.05  # lazy runs count only with weight movement < 5%
+DOC = "docs/figures/ntk-indicator.md"
 
 
 def xi_tol(p: dict, d: int) -> float:
@@ -81,20 +85,17 @@ def _data(entry: dict, n: int, p: dict, seed: int, n_targets: int):
 def compute(case: str, p: dict, ctx) -> dict:
     import torch
 
-    from deeprates.training import device, kernel_runs, kernels
+    from deeprates.training import device, kernels
 
     dev = device.setup(ctx.device, ctx.threads)
     d = int(case[1:].split("-")[0])
     entry = next(e for e in _dims(p) if e["d"] == d)
-    tol = xi_tol(p, d)
     rng = np.random.default_rng(ctx.seed)
     common = {"d": d, "domain": entry["domain"], "design": p["design"],
               "run": device.run_info(dev, "float64")}
-    flow = dict(tol=tol, k_lo=p["k_lo"], k_hi_fraction=p["k_hi_fraction"], per_decade=p["per_decade"])
+    flow = dict(k_lo=p["k_lo"], k_hi_fraction=p["k_hi_fraction"], per_decade=p["per_decade"])
 
     if not case.endswith("-lazy"):
-        from deeprates.training import spectral
-
         specs: dict[str, dict[str, list]] = {"analytic": {}, "linearised": {}}
         width = entry["width"]
         for i, seed in enumerate(rng.integers(0, 2**31, p["seeds"])):
@@ -147,39 +148,9 @@ def compute(case: str, p: dict, ctx) -> dict:
     win = spec.window(p["k_lo"], p["k_hi_fraction"])
     t_max = float(res["t"][-1])
     window = (win[0], min(win[1], t_max))
-    res["fit"] = fit_power_law(res["t"][1:], res["loss"][1:], window, tol=tol).to_dict() \
-        if window[1] > window[0] else None
     return {**common, "n": lz["n"], "targets": Y.shape[1], "reference": ref, "linearised": lin,
             "lazy": res, "window": window, "spectral_window": win,
             "run": device.run_info(dev, dtype)}
-
-
-def _fit(d: dict) -> PowerLawFit:
-    d = {k: v for k, v in d.items() if k != "exponent"}
-    d["window"] = tuple(d["window"])
-    d["local_slopes"] = tuple(d["local_slopes"])
-    return PowerLawFit(**d)
-
-
-def _xi_claims(p, d, model, kind, r, claims, tol):
-    theory = 1.0 / (d + ALPHA[kind])
-    f = r["fits"]
-    claims.append(Claim.from_fit(
-        ID, f"xi, {model} {kind.upper()}, d = {d}", paper=PAPER,
-        statement=f"gradient flow with the {model} {kind.upper()} kernel on indicator targets in d = {d}: "
-                  f"loss ~ t^-xi with xi = 1/(d + alpha), alpha = {ALPHA[kind]}",
-        fit=_fit(f["xi"]), theory=theory, tol=tol,
-        why=f"catalog: +-{tol:g} at d = {d} at this size ({p['tolerances']}); finite n biases the "
-            "spectrum's exponents at the modes the window covers. stat: bootstrap over the "
-            f"{r['seeds']} seeds (design, targets, network)"))
-    claims.append(Claim.close(
-        ID, f"xi = kappa/nu, {model} {kind.upper()}, d = {d}", paper=PAPER,
-        statement="the fitted exponent equals kappa_hat/nu_hat from the eigenvalues and target tails "
-                  f"on the same modes (nu_hat = {f['nu']['exponent']:.3f} vs 1 + alpha/d = "
-                  f"{1 + ALPHA[kind] / d:.3f}, kappa_hat = {f['kappa']['exponent']:.3f} vs 1/d = {1 / d:.3f})",
-        measured=f["xi"]["exponent"], theory=f["kappa_over_nu"], tol=RATIO_TOL,
-        why="the mechanism xi = kappa/nu, checked as for the digits (catalog B5: 0.06); nu_hat and "
-            "kappa_hat themselves carry pre-asymptotic bias at these mode numbers, their ratio much less"))
 
 
 def caption(p: dict) -> str:
@@ -195,89 +166,159 @@ def caption(p: dict) -> str:
     )
 
 
-def figure(results: dict, p: dict) -> FigureRecord:
+def _xi_claims(p: dict, d: int, model: str, kind: str, fits: dict, claims: list) -> None:
+    tol = xi_tol(p, d)
+    f = fits[model][kind]
+    other = OTHER[kind]
+    claims.append(Claim.from_fit(
+        ID, f"xi, {model} {kind.upper()}, d = {d}", paper=PAPER, kind="reproduction",
+        statement=f"gradient flow with the {model} {kind.upper()} kernel on indicator targets in d = {d}: "
+                  f"loss ~ t^-xi with xi = 1/(d + alpha), alpha = {ALPHA[kind]}",
+        fit=f.xi, theory=1.0 / (d + ALPHA[kind]), tol=tol,
+        why=f"+-{tol:g} at d = {d} at this size (n = {p['n']}, {p['tolerances']} tolerances; paper "
+            f"size n = 20000 halves them): finite n biases the spectrum's exponents at the modes "
+            f"the window covers ({DOC}); stat: bootstrap over the seeds (design, targets, network)",
+        control=Alt(f"the other kernel's exponent, 1/(d + {ALPHA[other]}) ({other.upper()})",
+                    theory=1.0 / (d + ALPHA[other]))))
+    if other in fits[model]:
+        alt = Alt(f"xi = kappa_hat/nu_hat of the {other.upper()} kernel (same targets, other "
+                  "spectrum)", theory=fits[model][other].ratio)
+    else:
+        alt = Alt("xi = kappa_hat (nu = 1: the loss ignores the spectrum's decay)",
+                  theory=f.kappa.exponent)
+    claims.append(Claim.from_fit(
+        ID, f"xi = kappa/nu, {model} {kind.upper()}, d = {d}", paper=PAPER, kind="reproduction",
+        statement="the fitted exponent equals kappa_hat/nu_hat from the eigenvalues and target tails "
+                  f"on the same modes (nu_hat = {f.nu.exponent:.3f} vs 1 + alpha/d = "
+                  f"{1 + ALPHA[kind] / d:.3f}, kappa_hat = {f.kappa.exponent:.3f} vs 1/d = {1 / d:.3f})",
+        fit=f.xi, theory=f.ratio, tol=RATIO_TOL,
+        why=f"the mechanism xi = kappa/nu, 0.06 as for the digits ({DOC}); nu_hat and kappa_hat "
+            "themselves carry pre-asymptotic bias at these mode numbers, their ratio much less",
+        control=alt))
+
+
+def measure(results: dict, p: dict) -> Measurement:
     claims: list[Claim] = []
     dims = [e["d"] for e in _dims(p)]
     kinds = list(p["kernels"])
-    c = plotting.colors(max(3, len(dims)))
-    fig, axes = plotting.subplots(3, 1, width=3.4, height=3.0)
-    data = {"cases": {}, "theory_xi": {k: {str(d): 1 / (d + ALPHA[k]) for d in dims} for k in kinds},
+    data = {"cases": {}, "kernels": kinds,
+            "theory_xi": {k: {str(d): 1 / (d + ALPHA[k]) for d in dims} for k in kinds},
             "units": "t: gradient-flow time, loss (1/2n)|f - y|^2 averaged over the targets; "
                      "lambda_k: eigenvalues of K/n"}
-    styles = {"ntk": "-", "rf": "--"}
-    for i, d in enumerate(dims):
+    keep = ("t", "loss", "k", "eigenvalues", "tail", "k_range", "window", "seeds")
+    for d in dims:
         r = results[f"d{d}"]
         tol = xi_tol(p, d)
-        data["cases"][f"d{d}"] = r
-        for kind in kinds:
-            for model in ("analytic", "linearised"):
-                if kind in r[model]:
-                    _xi_claims(p, d, model, kind, r[model][kind], claims, tol)
-            a = r["analytic"][kind]
-            t, L = np.array(a["t"]), np.array(a["loss"])
-            # normalise time by the start of the window so the curves share an axis
-            t0 = a["fits"]["xi"]["window"][0]
-            axes[0].loglog(t / t0, L / np.interp(t0, t, L), styles[kind], color=c[i],
-                           label=f"d = {d}, {kind.upper()}: xi = {a['fits']['xi']['exponent']:.3f} "
-                                 f"({1 / (d + ALPHA[kind]):.3f})")
-            if kind in r["linearised"]:
-                lnr = r["linearised"][kind]
-                tl, Ll = np.array(lnr["t"]), np.array(lnr["loss"])
-                axes[0].loglog(tl / t0, Ll / np.interp(t0, t, L), ":", color=c[i], lw=1)
-            k = np.array(a["k"])
-            keep = k <= r["n"] // 2  # the last modes carry the discretisation's edge, not the law
-            k = k[keep]
-            axes[1].loglog(k, np.array(a["eigenvalues"])[keep] / a["eigenvalues"][0], styles[kind], color=c[i],
-                           label=rf"d={d} {kind.upper()}: $\hat\nu$={a['fits']['nu']['exponent']:.2f} "
-                                 f"({1 + ALPHA[kind] / d:.2f})")
-            if kind == "ntk":
-                axes[2].loglog(k, np.array(a["tail"])[keep], "-", color=c[i],
-                               label=rf"d={d}: $\hat\kappa$={a['fits']['kappa']['exponent']:.2f} ({1 / d:.2f})")
+        fits = {model: {kind: kernel_runs.fit_record(rec, tol) for kind, rec in r[model].items()}
+                for model in ("analytic", "linearised")}
+        case = {"d": d, "n": r["n"], "width": r["width"], "targets": r["targets"], "run": r["run"]}
+        for model in ("analytic", "linearised"):
+            case[model] = {}
+            for kind in kinds:
+                if kind not in r[model]:
+                    continue
+                _xi_claims(p, d, model, kind, fits, claims)
+                f = fits[model][kind]
+                case[model][kind] = {**{k: r[model][kind][k] for k in keep},
+                                     "fits": spectral.fits_summary(f)}
+        data["cases"][f"d{d}"] = case
     for d in p["lazy"]["dims"]:
         r = results[f"d{d}-lazy"]
-        data["cases"][f"d{d}-lazy"] = r
         lz = r["lazy"]
-        move = max(max(lz["move_W"]), max(lz["move_a"]))
         tol = xi_tol(p, d)
-        if lz["fit"] is not None:
+        w0, w1 = r["window"]
+        if w1 > w0:
+            fit = fit_power_law(np.asarray(lz["t"])[1:], np.asarray(lz["loss"])[1:], (w0, w1), tol=tol)
             claims.append(Claim.from_fit(
-                ID, f"xi, lazy network, d = {d}", paper=PAPER,
+                ID, f"xi, lazy network, d = {d}", paper=PAPER, kind="reproduction",
                 statement=f"a real width-{lz['width']} network in lazy scaling (s = {lz['scale']:g}) "
                           f"trained by full-batch GD: loss ~ t^-1/(d+1)",
-                fit=_fit(lz["fit"]), theory=1 / (d + 1), tol=tol,
-                why=f"catalog: +-{tol:g} at d = {d} ({p['tolerances']} size); window cut at the last "
-                    "GD step if the run ends before mode n/20 is learned"))
+                fit=fit, theory=1 / (d + 1), tol=tol,
+                why=f"+-{tol:g} at d = {d} ({p['tolerances']} size, {DOC}); window cut at the last "
+                    "GD step if the run ends before mode n/20 is learned",
+                control=Alt("the random-feature exponent 1/(d + 3)", theory=1 / (d + 3))))
+        move = max(max(lz["move_W"]), max(lz["move_a"]))
         claims.append(Claim.within(
-            ID, f"lazy: weights move < 5%, d = {d}", paper=PAPER,
+            ID, f"lazy: weights move < 5%, d = {d}", paper=PAPER, kind="consistency",
             statement="largest relative movement |theta_t - theta_0|/|theta_0| of either layer",
             measured=move, lo=0.0, hi=MOVE_TOL, theory="< 0.05",
-            why="catalog: lazy runs count only with movement < 5% (a plain width-1024 net moved 21%)"))
+            why="lazy runs count only with movement < 5% (a plain width-1024 net moved 21%); a "
+                "property of the run that the exponent claim needs, not a paper number"))
         lin = np.array(lz["linearised_gd"])
         dev_lin = float(np.max(np.abs(np.array(lz["loss"])[1:] / lin[1:] - 1)))
+        ana = np.array(lz["analytic_gd"])
+        dev_ana = float(np.max(np.abs(np.array(lz["loss"])[1:] / ana[1:] - 1)))
         claims.append(Claim.within(
-            ID, f"lazy network follows its linearisation, d = {d}", paper=PAPER,
+            ID, f"lazy network follows its linearisation, d = {d}", paper=PAPER, kind="reproduction",
             statement="max relative deviation of the trained network's loss from exact GD on its "
                       "empirical NTK at initialisation",
             measured=dev_lin, lo=0.0, hi=0.05, theory=0.0,
-            why="lazy training is kernel GD up to O(1/s) corrections; 5% as for the weight movement"))
-        tt = np.array(lz["t"])[1:]
-        axes[0].loglog(tt / r["reference"]["fits"]["xi"]["window"][0], np.array(lz["loss"])[1:]
-                       / np.interp(r["reference"]["fits"]["xi"]["window"][0], tt, np.array(lz["loss"])[1:]),
-                       "o", ms=2, color=c[dims.index(d)], label=f"lazy net, d = {d}")
+            why="lazy training is kernel GD up to O(1/s) corrections; 5% as for the weight movement",
+            control=Alt("the network follows the infinite-width analytic NTK instead",
+                        measured=dev_ana)))
+        data["cases"][f"d{d}-lazy"] = {
+            "d": d, "t": lz["t"], "loss": lz["loss"], "window": r["window"],
+            "width": lz["width"], "scale": lz["scale"], "run": r["run"]}
+    return Measurement(data, claims, FIGDIFF_TOLERANCES)
+
+
+def draw(data: dict, p: dict):
+    dims = [e["d"] for e in _dims(p)]
+    kinds = data["kernels"]
+    c = plotting.colors(max(3, len(dims)))
+    fig, axes = plotting.subplots(3, 1, width=3.4, height=3.0)
+    styles = {"ntk": "-", "rf": "--"}
+    for i, d in enumerate(dims):
+        r = data["cases"][f"d{d}"]
+        for kind in kinds:
+            a = r["analytic"][kind]
+            t, L = np.asarray(a["t"]), np.asarray(a["loss"])
+            # time in units of the window start, loss in units of its value there: one axis for all
+            t0 = a["window"][0]
+            L0 = np.interp(t0, t, L)
+            theory = 1 / (d + ALPHA[kind])
+            axes[0].loglog(t / t0, L / L0, styles[kind], color=c[i],
+                           label=f"d = {d}, {kind.upper()}: xi = {a['fits']['xi']['exponent']:.3f} "
+                                 f"({theory:.3f})")
+            tw = np.geomspace(1.0, a["window"][1] / t0, 20)
+            axes[0].loglog(tw, 0.5 * tw ** -theory, styles[kind], color="0.35", lw=0.6)
+            if kind in r["linearised"]:
+                lnr = r["linearised"][kind]
+                axes[0].loglog(np.asarray(lnr["t"]) / t0, np.asarray(lnr["loss"]) / L0, ":",
+                               color=c[i], lw=1)
+            k = np.asarray(a["k"])
+            keep = k <= r["n"] // 2  # the last modes carry the discretisation's edge, not the law
+            lam = np.asarray(a["eigenvalues"])
+            axes[1].loglog(k[keep], lam[keep] / lam[0], styles[kind], color=c[i],
+                           label=rf"d={d} {kind.upper()}: $\hat\nu$={a['fits']['nu']['exponent']:.2f} "
+                                 f"({1 + ALPHA[kind] / d:.2f})")
+            if kind == "ntk":
+                axes[2].loglog(k[keep], np.asarray(a["tail"])[keep], "-", color=c[i],
+                               label=rf"d={d}: $\hat\kappa$={a['fits']['kappa']['exponent']:.2f} ({1 / d:.2f})")
+    for d in p["lazy"]["dims"]:
+        lz = data["cases"][f"d{d}-lazy"]
+        tt, L = np.asarray(lz["t"])[1:], np.asarray(lz["loss"])[1:]
+        t0 = lz["window"][0]
+        axes[0].loglog(tt / t0, L / np.interp(t0, tt, L), "o", ms=2, color=c[dims.index(d)],
+                       label=f"lazy net, d = {d}")
+    axes[0].plot([], [], "-", color="0.35", lw=0.6, label="theory slopes 1/(d + alpha), offset")
     axes[0].set_xlabel("t / (start of fit window)")
     axes[0].set_ylabel("loss / loss at window start")
     axes[0].set_title("loss (dotted: linearised nets)")
-    axes[0].legend(loc="lower left", fontsize=6)
+    # (a, b): six or more entries and curves filling the panel: the legends go below them
+    axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=5.5, ncol=2,
+                   frameon=False)
     axes[1].set_xlabel("mode k")
     axes[1].set_ylabel(r"$\lambda_k/\lambda_1$")
     axes[1].set_title("spectra (theory in brackets)")
-    axes[1].legend(loc="lower left", fontsize=6)
+    axes[1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=5.5, ncol=2,
+                   frameon=False)
     axes[2].set_xlabel("mode k")
     axes[2].set_ylabel(r"$\sum_{j\geq k} c_j^2$ (NTK)")
     axes[2].set_title("target tails")
     axes[2].legend(loc="lower left", fontsize=6)
+    lo, hi = data["cases"][f"d{dims[0]}"]["analytic"][kinds[0]]["k_range"]
     for ax in axes[1:]:
-        lo, hi = results[f"d{dims[0]}"]["analytic"][kinds[0]]["k_range"]
         ax.axvspan(lo, hi, color="0.93", zorder=0)
     plotting.label_panels(axes)
-    return FigureRecord(fig, data, claims, caption(p), FIGDIFF_TOLERANCES)
+    return fig

@@ -13,9 +13,9 @@ import math
 import numpy as np
 
 from deeprates import plotting
-from deeprates.claims import Claim
+from deeprates.claims import Alt, Claim
 from deeprates.config import ConfigError
-from deeprates.figure_record import FigureRecord
+from deeprates.figure_record import Measurement
 from deeprates.fitting import fit_power_law
 from deeprates.optimization import quadratic, spectra, windows
 from deeprates.optimization.divergence import first_blowup, require_converged
@@ -120,6 +120,14 @@ def _theory(name: str, zeta: float) -> float:
     return zeta if name in ("GD", "SD") else 2 * zeta
 
 
+def _control(name: str, zeta: float) -> Alt:
+    """The nearest wrong rate: the other family's (zeta for the accelerated methods, 2 zeta for
+    GD and steepest descent)."""
+    if name in ("GD", "SD"):
+        return Alt("accelerated rate t^-2 zeta", theory=2 * zeta)
+    return Alt("non-accelerated rate t^-zeta (as GD)", theory=zeta)
+
+
 def caption(p: dict) -> str:
     """Figure caption; depends only on the parameters (also used by the report)."""
     return (
@@ -127,29 +135,35 @@ def caption(p: dict) -> str:
         f"(lr = 2/λ_max, b = 0) and CG on a dense spectrum λ_i = u_i^{p['nu']:g} (N = {p['dense_n']}, "
         "midpoint grid, initial-loss measure ρ([0, λ]) = λ^ζ). (b) Exponents fitted over windows "
         "from the problem (from step 100 to when 10 eigenvalues remain below the learned scale) "
-        "against ζ and 2ζ. (c) On the discrete spectrum λ_k = k^-ν the Jacobi Heavy Ball follows "
-        "t^-2ζ while CG, which deflates the isolated top eigenvalues, runs faster for a long time "
-        "(d): a documented deviation, not a failure."
+        "against ζ and 2ζ. (c) On the discrete spectrum λ_k = k^-ν CG (—) against the Jacobi Heavy "
+        "Ball (--) and t^-2ζ (dotted): CG, which deflates the isolated top eigenvalues, runs faster "
+        "than t^-2ζ for a long time (d), as the paper notes: a documented deviation from the "
+        "asymptotic rate, not a failure."
     )
 
 
-def figure(results: dict, p: dict) -> FigureRecord:
+TOL_WHY = {
+    "GD": "GD's local slope on the dense grid is flat to < 0.002 over 3.5 decades; 0.03 still "
+          "separates zeta from 2 zeta (>= 0.25 apart) by 8x",
+    "SD": "steepest descent's line search makes the slope wobble by ~0.005 over 1.5 decades; 0.03 "
+          "separates zeta from 2 zeta by 8x",
+    "HB-Jacobi": "the window is short (one decade: the dense spectrum of N points is exhausted "
+                 "after ~sqrt(1/lambda_min) steps) and local slopes wobble by up to 0.011, so "
+                 "twice the GD tolerance; still 4x below |2 zeta - zeta|",
+    "CG": "as for the Jacobi Heavy Ball (same window); still 4x below |2 zeta - zeta|",
+}
+STATEMENT = {
+    "GD": "GD with lr = 1/lambda_max: L ~ t^-zeta",
+    "SD": "steepest descent (exact line search): L ~ t^-zeta",
+    "HB-Jacobi": "Heavy Ball with the Jacobi schedule (b = 0, a = {a:g}): L ~ t^-2 zeta",
+    "CG": "conjugate gradients: L ~ t^-2 zeta",
+}
+
+
+def measure(results: dict, p: dict) -> Measurement:
     dense = [results[f"dense-zeta{_zeta_label(z)}"] for z in p["zetas"]]
     disc = results["discrete"]
     claims, fits = [], {}
-    why = {
-        "GD": "catalog tolerance for the t^-zeta methods at default size",
-        "SD": "catalog tolerance for the t^-zeta methods at default size",
-        "HB-Jacobi": "catalog tolerance for the t^-2 zeta methods (shorter windows: the dense "
-                     "spectrum is exhausted after ~sqrt(1/lambda_min) steps)",
-        "CG": "catalog tolerance for the t^-2 zeta methods",
-    }
-    statement = {
-        "GD": "GD with lr = 1/lambda_max: L ~ t^-zeta",
-        "SD": "steepest descent (exact line search): L ~ t^-zeta",
-        "HB-Jacobi": "Heavy Ball with the Jacobi schedule (b = 0, a = {a:g}): L ~ t^-2 zeta",
-        "CG": "conjugate gradients: L ~ t^-2 zeta",
-    }
     for d in dense:
         z = d["zeta"]
         fits[z] = {}
@@ -158,23 +172,27 @@ def figure(results: dict, p: dict) -> FigureRecord:
             f = fit_power_law(r["steps"], r["loss"], tuple(r["window"]), tol=TOL[name])
             fits[z][name] = f
             claims.append(Claim.from_fit(
-                ID, f"{name} exponent, zeta={z:g}", paper=PAPER,
+                ID, f"{name} exponent, zeta={z:g}", paper=PAPER, kind="reproduction",
                 statement=f"dense spectrum (N={d['N']}, nu={d['nu']:g}, zeta={z:g}): "
-                          + statement[name].format(a=d["jacobi_a"]),
-                fit=f, theory=_theory(name, z), tol=TOL[name], why=why[name]))
+                          + STATEMENT[name].format(a=d["jacobi_a"]),
+                fit=f, theory=_theory(name, z), tol=TOL[name], why=TOL_WHY[name],
+                control=_control(name, z)))
         # GD prefactor at the end of the GD window: L(t) (2 Lambda t)^zeta / (K/2 Gamma(zeta+1)) -> 1
         r = d["runs"]["GD"]
-        t_end = r["window"][1]
-        i = int(np.searchsorted(np.asarray(r["steps"]), t_end))
+        i = int(np.searchsorted(np.asarray(r["steps"]), r["window"][1]))
         t_i = float(r["steps"][i])
         ratio = r["loss"][i] / float(spectra.gf_asymptotic(t_i, d["K"], d["Lambda"], z))
         claims.append(Claim.close(
-            ID, f"GD prefactor, zeta={z:g}", paper=PAPER,
-            statement="GD on rho([0, l]) = K (l/Lambda)^zeta: L(t) = (K/2) Gamma(zeta+1) (2 Lambda t)^-zeta "
-                      f"(ratio at t = {t_i:.4g}, the end of the fit window)",
+            ID, f"GD prefactor, zeta={z:g}", paper=PAPER, kind="reproduction",
+            statement="GD on rho([0, l]) = K (l/Lambda)^zeta: L(t) = (K/2) Gamma(zeta+1) "
+                      f"(2 Lambda t)^-zeta (ratio at t = {t_i:.4g}, the end of the fit window)",
             measured=ratio, theory=1.0, tol=PREFACTOR_TOL, relative=True,
             why="discrete-time correction 1 - zeta(zeta+1)/(4t) and the dense-grid quadrature "
-                "error are far below 1% at the window end"))
+                "error are far below 1% at the window end",
+            # the loss is 1/2 sum lambda e^2 and e decays like exp(-lambda t): forgetting the
+            # square's factor 2 in the rate, (Lambda t)^-zeta, is the nearest wrong prefactor
+            control=Alt("prefactor without the squared residual's 2: (K/2) Gamma(zeta+1) "
+                        "(Lambda t)^-zeta", theory=2.0**z)))
     disc_fits = []
     for r in disc["runs"]:
         z = r["zeta"]
@@ -182,47 +200,67 @@ def figure(results: dict, p: dict) -> FigureRecord:
         worst = float(np.max((cg / hb)[np.asarray(r["steps"]) >= 1]))  # equal at t = 0
         claims.append(Claim.within(
             ID, f"CG never behind Jacobi HB (discrete), zeta={z:g}", paper=PAPER,
+            kind="consistency",
             statement="CG minimises the loss over the Krylov space that contains every Heavy Ball "
                       f"iterate, so L_CG(t) <= L_HB(t) at every step (lambda_k = k^-{disc['nu']:g}, "
                       f"N={disc['N']})",
             measured=worst, lo=None, hi=1.0 + 1e-9, theory="max_t L_CG/L_HB <= 1",
             why="exact in exact arithmetic; 1e-9 allows float64 rounding"))
-        f = fit_power_law(r["steps"], cg, tuple(r["window"]))
+        f = fit_power_law(r["steps"], cg, tuple(r["window"]), tol=TOL["CG"])
         disc_fits.append(f)
-        claims.append(Claim.within(
-            ID, f"CG faster than 2 zeta on the discrete spectrum, zeta={z:g}", paper=PAPER,
-            statement="on lambda_k = k^-nu CG deflates the isolated top eigenvalues and runs faster "
-                      "than t^-2 zeta for a long time: a documented deviation, so the check is "
-                      "'at least as fast as 2 zeta' (fit over the spectral window, no plateau test)",
-            measured=f.exponent, lo=2 * z - TOL["CG"], hi=None, theory=f">= {2 * z:g}",
-            why="catalog: deviation in the fast direction only; the CG tolerance"))
+        claims.append(Claim.from_fit(
+            ID, f"CG exponent on the discrete spectrum, zeta={z:g}", paper=PAPER,
+            kind="reproduction",
+            statement=f"on lambda_k = k^-{disc['nu']:g} (N={disc['N']}) CG's worst-case rate over "
+                      "the spectral class is t^-2 zeta, fitted over the spectral window",
+            fit=f, theory=2 * z, tol=TOL["CG"], why=TOL_WHY["CG"],
+            control=_control("CG", z),
+            deviation="the paper's own observation: on a discrete spectrum CG deflates the "
+                      "isolated top eigenvalues one by one and runs faster than t^-2 zeta for a "
+                      "long time, with a local exponent that keeps changing (panel d); 2 zeta "
+                      "bounds the rate only asymptotically, beyond this horizon "
+                      f"({p['discrete_steps']} steps)"))
 
+    data = {
+        "dense": [{"zeta": d["zeta"], "nu": d["nu"], "N": d["N"], "jacobi_a": d["jacobi_a"],
+                   "runs": {n: {"steps": d["runs"][n]["steps"], "loss": d["runs"][n]["loss"],
+                                "window": d["runs"][n]["window"]} for n in OPTIMIZERS},
+                   "units": "steps (iterations); loss = 1/2 sum lambda e^2"} for d in dense],
+        "fits": {f"{z:g}": {n: f.to_dict() for n, f in fz.items()} for z, fz in fits.items()},
+        "discrete": {"nu": disc["nu"], "N": disc["N"], "runs": disc["runs"],
+                     "cg_fits": [f.to_dict() for f in disc_fits]},
+    }
+    return Measurement(data, claims)
+
+
+def draw(d: dict, p: dict):
+    dense, disc = d["dense"], d["discrete"]
     fig, axes = plotting.subplots(4, 1, width=3.3, height=3.0)
     cols = plotting.colors(max(3, len(dense)))
     styles = {"GD": "-", "SD": ":", "HB-Jacobi": "--", "CG": "-."}
     ax = axes[0]
-    for d, c in zip(dense, cols):
+    for dz, c in zip(dense, cols):
         for name in OPTIMIZERS:
-            r = d["runs"][name]
+            r = dz["runs"][name]
             s, L = np.asarray(r["steps"][1:]), np.asarray(r["loss"][1:])
             ax.loglog(s, L, styles[name], color=c, lw=1.1)
     for name in OPTIMIZERS:
         ax.plot([], [], styles[name], color="black", label=name)
-    for d, c in zip(dense, cols):
-        ax.plot([], [], "-", color=c, lw=4, label=f"ζ={d['zeta']:g}")
+    for dz, c in zip(dense, cols):
+        ax.plot([], [], "-", color=c, lw=4, label=f"ζ={dz['zeta']:g}")
     ax.set_xlabel("step t")
     ax.set_ylabel("loss")
     ax.set_title(f"dense spectrum λ = u^{p['nu']:g}")
     ax.legend(loc="lower left", fontsize=6, ncol=2)
     ax = axes[1]
-    zs = np.array([d["zeta"] for d in dense])
+    zs = np.array([dz["zeta"] for dz in dense])
     zz = np.linspace(0, max(zs) * 1.1, 50)
     ax.plot(zz, zz, color="grey", lw=1, label="ζ (GD, SD)")
     ax.plot(zz, 2 * zz, color="black", lw=1, label="2ζ (HB-Jacobi, CG)")
     marks = {"GD": "o", "SD": "s", "HB-Jacobi": "^", "CG": "v"}
     for name in OPTIMIZERS:
-        ax.plot(zs, [fits[z][name].exponent for z in zs], marks[name], ms=5, mfc="none",
-                label=f"{name} fit")
+        ax.plot(zs, [d["fits"][f"{z:g}"][name]["exponent"] for z in zs], marks[name], ms=5,
+                mfc="none", label=f"{name} fit")
     ax.set_xlabel("ζ")
     ax.set_ylabel("fitted exponent")
     ax.set_title("exponents vs theory")
@@ -253,14 +291,4 @@ def figure(results: dict, p: dict) -> FigureRecord:
     ax.set_title("CG local exponent, discrete")
     ax.legend(loc="upper right", fontsize=6.5)
     plotting.label_panels(axes)
-
-    data = {
-        "dense": [{"zeta": d["zeta"], "nu": d["nu"], "N": d["N"], "jacobi_a": d["jacobi_a"],
-                   "runs": {n: {"steps": d["runs"][n]["steps"], "loss": d["runs"][n]["loss"],
-                                "window": d["runs"][n]["window"]} for n in OPTIMIZERS},
-                   "units": "steps (iterations); loss = 1/2 sum lambda e^2"} for d in dense],
-        "fits": {f"{z:g}": {n: f.to_dict() for n, f in fz.items()} for z, fz in fits.items()},
-        "discrete": {"nu": disc["nu"], "N": disc["N"], "runs": disc["runs"],
-                     "cg_fits": [f.to_dict() for f in disc_fits]},
-    }
-    return FigureRecord(fig, data, claims, caption(p))
+    return fig

@@ -14,9 +14,9 @@ import math
 import numpy as np
 
 from deeprates import plotting
-from deeprates.claims import Claim
+from deeprates.claims import Alt, Claim
 from deeprates.config import ConfigError
-from deeprates.figure_record import FigureRecord
+from deeprates.figure_record import Measurement
 from deeprates.optimization import kernel_regression as kr
 from deeprates.optimization.fits import fit_with_bootstrap
 
@@ -27,6 +27,17 @@ PAPER = "arXiv:2403.11696 (Velikanov, Panov & Yarotsky, ICLR 2024)"
 
 TOL = 0.05
 N_BOOT = 200
+
+#: documented non-reproductions at default size, by (algorithm, kappa)
+DEVIATIONS = {
+    ("GF", 5.0): (
+        "at default size (24 seeds) the seed noise of optimally stopped gradient flow at "
+        "kappa = 5, whose best stopping time moves in jumps (panel c), makes the local slopes "
+        "drift by about the plateau test's tol/2 = 0.025 (detail): measured, 2 of 4 independent "
+        "24-seed sets fail it (spread 0.026, 0.026) and 2 pass (0.011, 0.013), and all 96 seeds "
+        "pass (spread 0.0145, exponent 0.835 +- 0.003); the paper size (config/paper.yaml) has "
+        "200 seeds (docs/figures/spectral-algorithms.md)"),
+}
 
 
 def _lab(k: float) -> str:
@@ -111,7 +122,20 @@ def caption(p: dict) -> str:
     )
 
 
-def figure(results: dict, p: dict) -> FigureRecord:
+def _control(name: str, kappa: float, nu: float) -> Alt:
+    """The nearest wrong rate. Where the two algorithms' theories differ (kappa > 2 nu), the other
+    algorithm's: KRR without saturation kappa/(kappa+1), or GF saturating like KRR. Where they
+    coincide, the noiseless rate N^-s (label noise ignored)."""
+    s_krr = min(kappa, 2.0 * nu)
+    if kappa > 2.0 * nu:
+        if name == "KRR":
+            return Alt("KRR without saturation: kappa/(kappa+1)", theory=kr.gf_exponent(kappa))
+        return Alt("GF saturating like KRR: min(kappa, 2 nu)/(min(kappa, 2 nu)+1)",
+                   theory=kr.krr_exponent(kappa, nu))
+    return Alt("the noiseless rate N^-s (label noise ignored)", theory=s_krr)
+
+
+def measure(results: dict, p: dict) -> Measurement:
     nu, s2 = p["nu"], p["noise"]
     parts = p["seeds"] // p["seeds_per_job"]
     claims, rows = [], []
@@ -128,33 +152,47 @@ def figure(results: dict, p: dict) -> FigureRecord:
                 ("KRR", K, etas, s_krr, kr.krr_exponent(k, nu))):
             lo = _window_start(sizes, p["fit_decades"], s2, s)
             est, best, f = _fit(sizes, curves, grid, lo, float(sizes[-1]), seed=len(rows))
-            row[name] = {"error": est, "best": best, "fit": f, "theory": th}
+            row[name] = {"error": est, "optimal_parameter": best, "theory": th,
+                         "fit": f.to_dict()}
             sat = " (saturated: kappa > 2 nu)" if name == "KRR" and k > 2 * nu else ""
             claims.append(Claim.from_fit(
-                ID, f"{name} exponent, kappa={k:g}", paper=PAPER,
+                ID, f"{name} exponent, kappa={k:g}", paper=PAPER, kind="reproduction",
                 statement=f"Gaussian design, nu={nu:g}, kappa={k:g}, sigma^2={s2:g}, "
                           f"{K.shape[0]} seeds, P={p['n_features']} features: optimally "
                           f"{'stopped gradient flow' if name == 'GF' else 'regularised KRR'} error "
                           f"~ N^-{th:.4g} = N^-s/(s+1), s = {s:g}{sat}; fit from N = {lo:.3g} "
                           "(10x the noiseless-to-noisy crossover)",
                 fit=f, theory=th, tol=TOL,
-                why="catalog tolerance with >= 20 seeds (bootstrap over seeds); the plateau test "
-                    "allows for the local slopes' sampling noise (fits.fit_with_bootstrap)"))
+                why="bootstrap over >= 20 seeds; 0.05 is below the saturation gap "
+                    "|kappa/(kappa+1) - 2nu/(2nu+1)| = 0.083 at kappa = 5, nu = 1.5; the shared "
+                    "plateau test (local-slope spread <= tol/2) unchanged",
+                control=_control(name, k, nu),
+                deviation=DEVIATIONS.get((name, float(k)), "")))
         rows.append(row)
+    data = {
+        "setting": {"nu": nu, "noise": s2, "n_features": p["n_features"], "seeds": p["seeds"],
+                    "test_error": "excess risk (w - w*)^T Lambda (w - w*), mean over seeds"},
+        "kappas": rows,
+    }
+    return Measurement(data, claims, tolerances={"data": {"rel": 1e-6, "abs": 0.0}})
 
+
+def draw(d: dict, p: dict):
+    nu, s2 = p["nu"], p["noise"]
+    rows = d["kappas"]
     fig, axes = plotting.subplots(3, 1, width=3.4, height=3.0)
     cols = plotting.colors(max(3, len(rows)))
     ax = axes[0]
     for row, c in zip(rows, cols):
-        n = row["sizes"]
+        n = np.asarray(row["sizes"])
         for name, m in (("GF", "o"), ("KRR", "s")):
             r = row[name]
-            ax.loglog(n, r["error"], m, color=c, ms=3, mfc="none" if name == "KRR" else c,
-                      label=f"{name}, κ={row['kappa']:g}")
+            ax.loglog(n, np.asarray(r["error"]), m, color=c, ms=3,
+                      mfc="none" if name == "KRR" else c, label=f"{name}, κ={row['kappa']:g}")
             f = r["fit"]
-            if np.isfinite(f.prefactor):
-                nn = np.geomspace(*f.window, 20)
-                ax.loglog(nn, f.prefactor * nn**f.slope, "-", color=c, lw=0.8)
+            if np.isfinite(f["prefactor"]):
+                nn = np.geomspace(*f["window"], 20)
+                ax.loglog(nn, f["prefactor"] * nn ** f["slope"], "-", color=c, lw=0.8)
     ax.set_xlabel("samples N")
     ax.set_ylabel("test error (excess risk)")
     ax.set_title("optimally tuned GF (●) and KRR (○)")
@@ -165,8 +203,8 @@ def figure(results: dict, p: dict) -> FigureRecord:
     sk = np.minimum(kk, 2 * nu)
     ax.plot(kk, sk / (sk + 1), "--", color="black", lw=1, label="KRR: s/(s+1), s=min(κ, 2ν)")
     for name, m in (("GF", "o"), ("KRR", "s")):
-        ax.errorbar([r["kappa"] for r in rows], [r[name]["fit"].exponent for r in rows],
-                    yerr=[r[name]["fit"].stat_err or 0 for r in rows], fmt=m, ms=4, capsize=2,
+        ax.errorbar([r["kappa"] for r in rows], [r[name]["fit"]["exponent"] for r in rows],
+                    yerr=[r[name]["fit"]["stat_err"] or 0 for r in rows], fmt=m, ms=4, capsize=2,
                     mfc="none" if name == "KRR" else None, label=f"{name} fit")
     ax.axvline(2 * nu, color="grey", lw=0.6, ls=":")
     ax.set_xlabel("κ")
@@ -175,22 +213,14 @@ def figure(results: dict, p: dict) -> FigureRecord:
     ax.legend(loc="lower right", fontsize=6.5)
     ax = axes[2]
     for row, c in zip(rows, cols):
-        ax.loglog(row["sizes"], row["KRR"]["best"], "s-", color=c, ms=3, mfc="none",
-                  label=f"η*, κ={row['kappa']:g}")
-        ax.loglog(row["sizes"], 1.0 / np.asarray(row["GF"]["best"]), "o-", color=c, ms=3,
+        n = np.asarray(row["sizes"])
+        ax.loglog(n, np.asarray(row["KRR"]["optimal_parameter"]), "s-", color=c, ms=3,
+                  mfc="none", label=f"η*, κ={row['kappa']:g}")
+        ax.loglog(n, 1.0 / np.asarray(row["GF"]["optimal_parameter"]), "o-", color=c, ms=3,
                   label=f"1/τ*, κ={row['kappa']:g}")
     ax.set_xlabel("samples N")
     ax.set_ylabel("optimal η and 1/τ")
     ax.set_title("oracle regularisation")
     ax.legend(loc="lower left", fontsize=6.5)
     plotting.label_panels(axes)
-
-    data = {
-        "setting": {"nu": nu, "noise": s2, "n_features": p["n_features"], "seeds": p["seeds"],
-                    "test_error": "excess risk (w - w*)^T Lambda (w - w*), mean over seeds"},
-        "kappas": [{"kappa": r["kappa"], "sizes": r["sizes"],
-                    **{n: {"error": r[n]["error"], "optimal_parameter": r[n]["best"],
-                           "theory": r[n]["theory"], "fit": r[n]["fit"].to_dict()}
-                       for n in ("GF", "KRR")}} for r in rows],
-    }
-    return FigureRecord(fig, data, claims, caption(p), tolerances={"data": {"rel": 1e-6, "abs": 0.0}})
+    return fig

@@ -1,4 +1,4 @@
-"""Track C: optimisation under power-law spectra (FIGURES.md, C1-C5).
+"""Track C: optimisation under power-law spectra (docs/figures/: the five track C figures).
 
 Modules (each cites the paper and equation its formulas come from):
 - `spectra`: power-law quadratic problems (discrete, dense, continuous measures) and the
@@ -6,8 +6,8 @@ Modules (each cites the paper and equation its formulas come from):
 - `windows`: fit windows derived from the problem (which modes are learned by when);
 - `quadratic`: deterministic optimisers on diagonal quadratics: GD, steepest descent, Heavy Ball
   with the Jacobi schedule, conjugate gradients (arXiv:2202.00992);
-- `sgd_moments`: the exact second-moment recursion of mini-batch SGD with momentum and the noise
-  sum U_Sigma (arXiv:2206.11124);
+- `sgd_moments`: the exact second-moment recursion of mini-batch SGD with momentum, the noise
+  sum U_Sigma, the stability boundary and the learning-rate search (arXiv:2206.11124);
 - `sgd_montecarlo`: Monte-Carlo SGD in torch, all seeds batched in one tensor;
 - `corner`: corner gradient descent: generating functions, time-domain and finite-memory forms,
   the renewal equation for SGD, theta_max (arXiv:2504.12519);

@@ -16,24 +16,9 @@ den = 1 - e^{-2 xi} + 2 sin xi e^-xi.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from scipy.optimize import brentq
 
-
-def _sech(x: float) -> float:
-    e = math.exp(-x)
-    return 2.0 * e / (1.0 + e * e)
-
-
-def beam_roots(n: int) -> np.ndarray:
-    """xi_1 < ... < xi_n, the roots of cos xi + sech xi = 0 (equivalent to 1 + cos xi cosh xi = 0)."""
-    out = np.empty(n)
-    for k in range(1, n + 1):
-        lo, hi = (k - 1) * math.pi + 0.1, k * math.pi - 0.1
-        out[k - 1] = brentq(lambda x: math.cos(x) + _sech(x), lo, hi, xtol=1e-15, rtol=1e-15)
-    return out
+from deeprates.beam_roots import cantilever_roots
 
 
 def _parts(xi: np.ndarray, y: np.ndarray):
@@ -75,7 +60,7 @@ def indicator_coefficients(xi: np.ndarray, lo: float = 0.25, hi: float = 0.75) -
 
 def beam_problem(n_modes: int, lo: float = 0.25, hi: float = 0.75):
     """Eigenvalues xi_k^-4, masses c_k^2 for k <= n_modes, and the frozen rest (hi - lo) - sum c_k^2."""
-    xi = beam_roots(n_modes)
+    xi = cantilever_roots(n_modes)
     c = indicator_coefficients(xi, lo, hi)
     rho = c * c
     return xi**-4.0, rho, max(0.0, (hi - lo) - float(rho.sum()))

@@ -2,7 +2,7 @@
 
 A stationary linear (S)GD with memory is fixed by its characteristic map; the *ideal corner
 algorithm* has psi(z) = c (1 - z)^theta / z, a contour with a corner of external angle theta pi at
-z = 1 (theta = 1 is plain GD with learning rate 1/c). Time-domain form (FIGURES.md C4):
+z = 1 (theta = 1 is plain GD with learning rate 1/c). Time-domain form (arXiv:2504.12519):
 
     w_t = b_t w_0 - sum_{j>=1} a_j w_{t-j} - (1/c) grad L_B(w_{t-1}),
     (1 - z)^theta = sum_j a_j z^j,   (1 - z)^(theta - 1) = sum_j b_j z^j,
@@ -18,7 +18,7 @@ with R(z) = (1 - z)^(1-theta) (ideal) or a rational approximation (finite memory
 Loss (deterministic part V_t and noise kernel U_t) on spectral measures rho (initial loss) and mu
 (eigenvalue counts): V_t = int P_t(lambda)^2 d rho, P_t = e_t / e_0; with mini-batch noise of
 covariance (2 L_s / b) Lambda (the spectrally expressible form with tau = 0, which makes the loss
-obey the catalog's renewal equation exactly; that the paper uses this form is (verify))
+obey the renewal equation exactly; that the paper uses this form is (verify))
 
     L_t = V_t / 2 + sum_{s<t} U_{t-s} L_s,   U_t = (1/b) int lambda^2 h_t(lambda)^2 d mu,
 
@@ -326,7 +326,7 @@ def noise_sum_discrete(kernel: MemoryKernel, c: float, lam: np.ndarray, mult: np
 # ----------------------------------------------------------------------------- time domain
 def time_domain_ideal(theta: float, c: float, lam: np.ndarray, e0: np.ndarray, n_steps: int,
                       noise: Callable[[int], np.ndarray] | None = None) -> np.ndarray:
-    """The catalog's time-domain form on a diagonal quadratic; returns e_t, t <= n_steps.
+    """The time-domain form on a diagonal quadratic; returns e_t, t <= n_steps.
 
     e_t = b_t e_0 - sum_{j=1}^t a_j e_{t-j} - (lambda/c) e_{t-1} - (1/c) xi_{t-1}, O(n^2) memory
     of the whole past (for tests and small problems). noise(t) gives xi_t (shape of lam).

@@ -15,7 +15,7 @@ the paper's "spectrally expressible" form. It is exact, with no approximation, f
   replacement), tau = +1, because |feature_k(x)|^2 = lambda_k at every x.
 With it the diagonal second moments close, so the loss is computed exactly, in float64.
 
-Noise sum (the catalog's formula, derived here from the recursion and checked against it):
+Noise sum (derived here from the recursion and checked against it in the tests):
     U_Sigma = gamma alpha sum_k lambda_k (1 + beta) /
               (alpha beta lambda_k (tau gamma + 1) + alpha lambda_k (tau gamma - 1) - 2 beta^2 + 2).
 The loss obeys L_t = V_t + sum_{s<t} U_{t-s} L_s (V: the noise-free part), so it converges iff
@@ -84,18 +84,75 @@ def modes_stable(lam: np.ndarray, alpha: float, beta: float, noise: NoiseModel) 
 
 
 def noise_sum(lam: np.ndarray, alpha: float, beta: float, noise: NoiseModel,
-              mult: np.ndarray | None = None) -> float:
-    """U_Sigma in closed form (arXiv:2206.11124; FIGURES.md C3). +inf where a mode is unstable.
+              mult: np.ndarray | None = None, check_modes: int | None = None) -> float:
+    """U_Sigma in closed form (arXiv:2206.11124). +inf where a mode is unstable.
 
-    `mult`: modes per eigenvalue (quadrature nodes of an infinite tail).
+    `mult`: modes per eigenvalue (quadrature nodes of an infinite tail). `check_modes`: check
+    each mode's own stability on the first (largest) `check_modes` eigenvalues only; it depends
+    on alpha lambda_k, which is tiny beyond them, and the eigenvalue check dominates the cost on
+    grids of thousands of (alpha, beta) cells.
     """
     lam = np.asarray(lam, dtype=float)
     mult = np.ones_like(lam) if mult is None else np.asarray(mult, dtype=float)
     g, tau = noise.gamma, noise.tau
     den = alpha * beta * lam * (tau * g + 1) + alpha * lam * (tau * g - 1) - 2 * beta**2 + 2
-    if not modes_stable(lam, alpha, beta, noise) or np.any(den <= 0):
+    if not modes_stable(lam[:check_modes], alpha, beta, noise) or np.any(den <= 0):
         return float("inf")
     return float(g * alpha * np.sum(mult * lam * (1 + beta) / den))
+
+
+def boundary_alpha(lam: np.ndarray, beta: float, noise: NoiseModel, alpha_hi: float,
+                   check_modes: int | None = None) -> float:
+    """The learning rate where U_Sigma(alpha, beta) = 1 (U grows with alpha), or alpha_hi if it
+    is never reached below it: the edge of the stability region at this momentum."""
+    from scipy.optimize import brentq
+
+    def f(a: float) -> float:
+        return min(noise_sum(lam, a, beta, noise, check_modes=check_modes), 10.0) - 1.0
+
+    if f(alpha_hi) < 0:
+        return alpha_hi
+    return brentq(f, 1e-9, alpha_hi, xtol=1e-10)
+
+
+def deterministic_boundary_alpha(lam_max: float, beta: float) -> float:
+    """Heavy ball without gradient noise is stable iff |beta| < 1 and alpha lambda_max <
+    2 (1 + beta) (Polyak): the boundary SGD would have if the noise did not matter."""
+    return 2.0 * (1.0 + beta) / lam_max
+
+
+@dataclass(frozen=True)
+class BestRate:
+    """The final loss minimised over the learning rate at one momentum."""
+
+    alpha_grid: np.ndarray
+    final_grid: np.ndarray
+    best_alpha: float
+    best_final: float
+
+
+def best_final_loss(problem: Problem, beta: float, noise: NoiseModel, alpha_edge: float,
+                    points: int, steps: int) -> BestRate:
+    """min over alpha in (0, alpha_edge) of the loss after `steps` steps: a grid of `points`
+    learning rates, then Brent's method between the best grid point's neighbours (the gains
+    between momenta are a few percent, finer than a grid resolves)."""
+    from scipy.optimize import minimize_scalar
+
+    grid = np.linspace(alpha_edge / points, alpha_edge, points)[:-1]
+    run = grid_final_losses(problem, grid, np.full(grid.size, beta), noise, steps)
+    F = np.where(run.diverged, np.inf, run.final)
+    i = int(np.argmin(F))
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+
+    def final(a: float) -> float:
+        r = grid_final_losses(problem, np.array([a]), np.array([beta]), noise, steps)
+        return float(r.final[0]) if not r.diverged[0] else np.inf
+
+    opt = minimize_scalar(final, bounds=(lo, hi), method="bounded",
+                          options={"xatol": 1e-5 * alpha_edge})
+    if opt.fun <= F[i]:
+        return BestRate(grid, run.final, float(opt.x), float(opt.fun))
+    return BestRate(grid, run.final, float(grid[i]), float(F[i]))
 
 
 def noise_sum_bruteforce(lam: np.ndarray, alpha: float, beta: float, noise: NoiseModel,

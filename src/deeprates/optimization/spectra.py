@@ -1,6 +1,6 @@
 """Power-law quadratic problems and what theory says about them.
 
-Frame (FIGURES.md, track B/C): a diagonal quadratic L(w) = 1/2 sum_k lambda_k (w_k - w*_k)^2,
+Frame (shared by the track C figures): a diagonal quadratic L(w) = 1/2 sum_k lambda_k (w_k - w*_k)^2,
 started from w = 0, is fully described by its eigenvalues lambda_k and the *spectral measure of
 the initial loss* rho_k = lambda_k (w*_k)^2 (L_0 = sum rho / 2). Every linear optimiser acts on
 mode k through a residual factor P_t(lambda_k), so L_t = 1/2 sum_k rho_k P_t(lambda_k)^2.
@@ -147,7 +147,7 @@ def dense_power_law(n: int, nu: float, zeta: float, Lambda: float = 1.0, K: floa
 def gf_asymptotic(t: np.ndarray, K: float, Lambda: float, zeta: float) -> np.ndarray:
     """L(t) = (K/2) Gamma(zeta+1) (2 Lambda t)^-zeta: gradient flow on rho([0,l]) = K (l/Lambda)^zeta.
 
-    FIGURES.md frame; it is the Laplace transform 1/2 int exp(-2 l t) d rho(l) of the pure power law.
+    frame above; it is the Laplace transform 1/2 int exp(-2 l t) d rho(l) of the pure power law.
     """
     t = np.asarray(t, dtype=float)
     return 0.5 * K * math.exp(gammaln(zeta + 1.0)) * (2.0 * Lambda * t) ** -zeta

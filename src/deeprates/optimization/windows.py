@@ -1,4 +1,4 @@
-"""Fit windows derived from the problem, never picked per case (FIGURES.md, "Fitting power laws").
+"""Fit windows derived from the problem, never picked per case (docs/figures/ describes each window).
 
 An optimiser "learns" eigenvalue lambda at a time t(lambda) fixed by its residual polynomial:
 t = 1/(lr lambda) for GD-like methods (plain GD, steepest descent, SGD with lr_eff = lr/(1-beta)),

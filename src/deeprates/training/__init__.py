@@ -1,4 +1,4 @@
-"""Track B: training dynamics (FIGURES.md, B1-B5).
+"""Track B: training dynamics (each figure documented in docs/figures/<id>.md).
 
 Modules
   device       torch setup: device, dtype, determinism, what a run records about where it ran

@@ -9,8 +9,8 @@ The nonzero eigenvalues of W^T W are those of G, hence
 and for W0 with iid N(0, sigma^2/d) entries, as d -> oo with r = H/d fixed, the spectrum of G0
 tends to Marchenko-Pastur MP_{r, sigma^2}:
     L(tau) -> 1/2 [ (1 - r)_+ + r int_{s>0} (1 - g(tau; s))^2 dMP_{r,sigma^2}(s) ].
-(For r <= 1 this is the catalog's formula; for r > 1 MP has an atom 1 - 1/r at 0 whose modes
-never learn, and the integral runs over the continuous part, of mass 1/r.)
+(For r <= 1 this is the formula of docs/figures/linear-autoencoder.md; for r > 1 MP has an atom
+1 - 1/r at 0 whose modes never learn, and the integral runs over the continuous part, of mass 1/r.)
 """
 
 from __future__ import annotations
@@ -43,6 +43,21 @@ def loss_logistic(tau: np.ndarray, s0: np.ndarray, d: int, H: int) -> np.ndarray
     s = np.sort(np.asarray(s0, dtype=float))[::-1][: min(H, d)]  # the nonzero ones
     g = logistic(tau, s)
     return (((1.0 - g) ** 2).sum(axis=1) + d - min(H, d)) / (2.0 * d)
+
+
+def loss_exponential(tau: np.ndarray, s0: np.ndarray, d: int, H: int) -> np.ndarray:
+    """The wrong hypothesis the logistic law is tested against: every eigenvalue relaxes as
+    g = 1 - (1 - s) e^-tau (the flow linearised at the target G = I), same bookkeeping."""
+    s = np.sort(np.asarray(s0, dtype=float))[::-1][: min(H, d)]
+    decay = np.exp(-np.asarray(tau, dtype=float))[:, None]
+    return ((((1.0 - s)[None, :] * decay) ** 2).sum(axis=1) + d - min(H, d)) / (2.0 * d)
+
+
+def loss_no_spread(tau: np.ndarray, r: float, sigma2: float) -> np.ndarray:
+    """The wrong hypothesis the Marchenko-Pastur limit is tested against: every nonzero
+    eigenvalue of G0 at their mean sigma^2 max(1, r) (the trace H sigma^2 over min(H, d) of them)."""
+    g = logistic(tau, np.array([sigma2 * max(1.0, r)]))[:, 0]
+    return 0.5 * (max(1.0 - r, 0.0) + min(r, 1.0) * (1.0 - g) ** 2)
 
 
 def mp_edges(r: float, sigma2: float) -> tuple[float, float]:

@@ -6,7 +6,7 @@ at s = 0): its eigenvalues are exactly xi_k^-4 with 1 + cos(xi) cosh(xi) = 0,
 xi_0 = 1.87510..., xi_k -> (k + 1/2) pi. So nu = 4. A target with jumps J_i inside (0, 1) has
 coefficients c_k^2 ~ (sum J_i^2) / (pi k)^2 on average (eigenfunctions ~ sqrt 2 sin(xi_k x + phi)),
 i.e. tail K k^-1 with K = sum J_i^2 / pi^2, kappa = 1 and zeta = 1/4; gradient flow then gives
-L(t) ~ (K/2) Gamma(5/4) (2 Lambda t)^-1/4 with Lambda = pi^-4 (FIGURES.md frame).
+L(t) ~ (K/2) Gamma(5/4) (2 Lambda t)^-1/4 with Lambda = pi^-4 (arXiv:2105.00507).
 """
 
 from __future__ import annotations
@@ -15,19 +15,8 @@ import math
 
 import numpy as np
 import torch
-from scipy.optimize import brentq
 
-
-def cantilever_roots(count: int) -> np.ndarray:
-    """The first `count` positive roots of 1 + cos(xi) cosh(xi) = 0, i.e. cos(xi) = -1/cosh(xi)."""
-    def g(z: float) -> float:
-        return math.cos(z) + 2.0 * math.exp(-z) / (1.0 + math.exp(-2.0 * z))  # 1/cosh, no overflow
-
-    out = [brentq(g, 1.0, 2.5, xtol=1e-15)]
-    for k in range(1, count):
-        c = (k + 0.5) * math.pi
-        out.append(brentq(g, c - 0.5, c + 0.5, xtol=1e-15))
-    return np.array(out)
+from deeprates.beam_roots import cantilever_roots
 
 
 def exact_eigenvalues(count: int) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Data for the kernel experiments: uniform designs on a cube or ball, indicator targets, digits.
 
-B1 (FIGURES.md) samples x uniformly on [0,1] (d = 1) or the unit ball (d = 2, 3) and learns the
+ntk-indicator (docs/figures/ntk-indicator.md) samples x uniformly on [0,1] (d = 1) or the unit ball (d = 2, 3) and learns the
 indicator of an interval / ball. Two choices here are made so that the loss curve reaches its
 asymptotic power law at sizes a laptop can diagonalise (n ~ 2000):
 - `design="qmc"`: a scrambled Sobol sequence (rejection-sampled into the ball), i.e. a
@@ -12,7 +12,7 @@ asymptotic power law at sizes a laptop can diagonalise (n ~ 2000):
   is a Bessel function of r|omega|), which puts decade-long waves in the local slope of the
   loss at reachable sizes; random radii decorrelate the waves. Every member is the indicator
   of a smooth domain, so the exponent (kappa = 1/d) is that of each member.
-`targets=1` gives the catalog's single centred target ([1/4, 3/4], or the ball of radius 1/2).
+`targets=1` gives the single centred target ([1/4, 3/4], or the ball of radius 1/2).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class BallTargets:
 
     @classmethod
     def ensemble(cls, domain: Domain, count: int, seed: int) -> "BallTargets":
-        """count = 1: the catalog's centred ball of radius inradius/2 ([1/4, 3/4] for the unit
+        """count = 1: the centred ball of radius inradius/2 ([1/4, 3/4] for the unit
         interval). count > 1: centres uniform in the ball of radius inradius/2 around the
         domain's centre, radii uniform in [0.2, 0.7] x inradius (some balls cross the domain's
         boundary: the indicator of the intersection, still a domain with a jump across a smooth

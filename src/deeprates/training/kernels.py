@@ -9,7 +9,7 @@ As m -> oo (arc-cosine kernels, Cho & Saul 2009), with theta the angle between x
     k_RF  = |x~||x~'| (sin theta + (pi - theta) cos theta) / (2 pi)
     k_NTK = k_RF + (x~.x~') (pi - theta) / (2 pi).
 Their diagonal singularities are |x - x'|^3 (RF, alpha = 3) and |x - x'| (NTK, alpha = 1), which
-set nu = 1 + alpha/d (FIGURES.md, track B frame).
+set nu = 1 + alpha/d (arXiv:2105.00507).
 """
 
 from __future__ import annotations

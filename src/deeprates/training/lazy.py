@@ -6,9 +6,9 @@ ReLU network f of `kernels.TwoLayerReLU`, trained on L_s = L(F) / s^2 with L the
 -lr (Theta/n)(F - y) + O(1/s): the same function-space dynamics as kernel GD with the network's
 tangent kernel Theta and time t = lr x steps, for every s, while the weights move by O(1/s).
 Large s therefore makes the net lazy; each run reports its relative weight movement
-|theta_t - theta_0| / |theta_0| per layer, and the catalog counts a run only below 5%.
+|theta_t - theta_0| / |theta_0| per layer, and a run counts as lazy only below 5%.
 (A plain network, s = 1, of width 1024 is not lazy on the indicator target: its first layer
-moved 21% and its exponent came out 0.21 instead of 0.5; FIGURES.md B1.)
+moved 21% and its exponent came out 0.21 instead of 0.5.)
 
 The difference f_theta - f_theta0 is computed from the parameter increments, with
 relu(u0 + du) - relu(u0) = du wherever both are positive, so float32 keeps its precision

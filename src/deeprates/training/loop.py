@@ -3,7 +3,7 @@
 Every trained model in track B (lazy networks, free-knot splines, the autoencoder) runs
 through `train`: the model supplies one GD step and a `record` of the quantities to log; the
 loop records them at the steps of `geometric_indices` (every decade weighs the same in a
-power-law fit, FIGURES.md "Fitting") and snapshots the state so a killed job resumes.
+power-law fit, see deeprates.fitting) and snapshots the state so a killed job resumes.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ For the loss L = (1/2n) |f - y|^2 and gradient flow df/dt = -(1/n) K (f - y) fro
 residual is exp(-t K/n) y, so with K/n = sum_k lambda_k u_k u_k^T (u_k orthonormal in R^n)
     L(t) = 1/2 sum_k c_k^2 exp(-2 lambda_k t),   c_k^2 = (u_k . y)^2 / n        (exact),
 and gradient descent with step lr gives (1 - lr lambda_k)^(2s) in place of exp(-2 lambda_k t).
-FIGURES.md frame (arXiv:2105.00507): lambda_k = Lambda k^-nu, sum_{j>=k} c_j^2 = K k^-kappa give
+The power-law frame of arXiv:2105.00507: lambda_k = Lambda k^-nu, sum_{j>=k} c_j^2 = K k^-kappa give
 L(t) ~ (K/2) Gamma(zeta + 1) (2 Lambda t)^-zeta with zeta = kappa/nu.
 With several targets (columns of Y) c_k^2 and the loss are averaged over them.
 """
@@ -93,7 +93,7 @@ class SpectralFits:
         return self.kappa.exponent / self.nu.exponent
 
     def predicted_loss(self, t: np.ndarray) -> np.ndarray:
-        """(K/2) Gamma(zeta+1) (2 Lambda t)^-zeta from the fitted spectrum (FIGURES.md frame)."""
+        """(K/2) Gamma(zeta+1) (2 Lambda t)^-zeta from the fitted spectrum (arXiv:2105.00507)."""
         zeta = self.ratio
         return (0.5 * self.kappa.prefactor * math.gamma(zeta + 1)
                 * (2 * self.nu.prefactor * np.asarray(t)) ** (-zeta))
