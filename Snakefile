@@ -4,6 +4,9 @@
 # The workflow lives in workflow/Snakefile; loading it as a module keeps its default target.
 
 
+from pathlib import Path
+
+
 configfile: "config/config.yaml"
 
 
@@ -15,3 +18,27 @@ module deeprates:
 
 
 use rule * from deeprates
+
+
+# The run's last lines (profiles/default's logger prints one line per job before them). Here,
+# not in workflow/Snakefile: Snakemake runs only the main Snakefile's onsuccess/onerror.
+import sys
+import time
+
+import deeprates.run_summary
+import deeprates.workflow_support
+
+STARTED = time.time()
+
+
+def _summary(ok):
+    ids = deeprates.workflow_support.figure_ids(config)
+    return deeprates.run_summary.summary(config["figures_dir"], ids, STARTED, ok)
+
+
+onsuccess:
+    print(_summary(True), file=sys.stderr)
+
+
+onerror:
+    print(_summary(False), file=sys.stderr)

@@ -19,6 +19,15 @@ def repo() -> Path:
     return REPO
 
 
+def tiny_params(fig: str) -> dict:
+    """A figure's parameters at the tiny size of config/test.yaml (laid over config/config.yaml),
+    without `resources`: the one place tests take small sizes from."""
+    from deeprates import config
+
+    cfg = config.merged(REPO / "config" / "config.yaml", REPO / "config" / "test.yaml")
+    return {k: v for k, v in cfg["figures"][fig].items() if k != "resources"}
+
+
 @pytest.fixture(scope="session")
 def shared_reference() -> Path:
     """../shared/reference (developer and CI machines only); tests using it skip elsewhere."""

@@ -7,11 +7,10 @@ import json
 
 import pytest
 
-from conftest import run
+from conftest import run, tiny_params
 
-A1 = {"m_max": 8, "m_max_float32": 6, "shallow_P_min": 4, "shallow_P_max": 512,
-      "shallow_per_decade": 8, "depth_budgets": [{"H": 1, "k_max": 8}, {"H": 2, "k_max": 5}]}
-A2 = {"M": 1.0, "m_max": 8, "offset_grid": 51, "random_points": 1000, "aligned_grid": 65}
+A1 = tiny_params("sawtooth-square")   # config/test.yaml
+A2 = tiny_params("relu-product")
 
 
 def _build(repo, out, fig, params):

@@ -1,16 +1,23 @@
-"""`python -m deeprates <command>`: the only entry point the workflow's rules call.
+"""`deeprates <command>` (or `python -m deeprates <command>`): the workflow's rules call the
+pipeline commands; `fit` and `voxel features` (with mesh files) are for your own data
+(docs/commands/).
 
-Commands
+For your own data
+  fit CSV            power-law exponent of curves (x, one column per seed), both uncertainties
+  voxel features     with mesh files or folders: the voxel features of arXiv:1701.04249 (npz/CSV)
+  voxel check-mesh   read and validate mesh files (OFF/PLY/STL/OBJ), report problems
+
+Pipeline commands
   compute FIG CASE   run one independent job of a figure, write results/<track>/<FIG>/<CASE>.json
   figure FIG         draw figures/<FIG>.png/.pdf and write figures/<FIG>.json with its claims
   table              collect the claims of figure JSONs into figures/README.md
   verify             exit 1 when any claim in the given figure JSONs is FAIL or XPASS
+  report-text        the claims and the config as reST for `snakemake --report`
   figdiff            compare figures/ with a git revision (numbers, then pixels)
   check-config       validate config files as the workflow does, without running anything
-  list               the catalogued figure ids and whether each is implemented
+  list               the figure ids, their tracks and titles
   voxel meshes       track D: make (or check) one class's meshes of a data set, write its manifest
-  voxel features     track D: extract the features of one chunk of a class's meshes (npz)
-  voxel check-mesh   track D: read and validate mesh files (OFF/PLY), report problems
+  voxel features     track D: with --dataset/--manifest, the features of one chunk of a class (npz)
 """
 
 from __future__ import annotations
@@ -134,6 +141,27 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_text(args: argparse.Namespace) -> int:
+    from deeprates import report_text
+
+    for p in report_text.write_all(args.jsons, _params(args.config), args.outdir, args.landing):
+        print(p)
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from deeprates import fit_cli
+    from deeprates.fitting import FitError
+
+    try:
+        out = fit_cli.run(args.csv, window=args.window, tol=args.tol, plot=args.plot)
+    except (FitError, OSError) as exc:
+        print(f"deeprates fit: {exc}", file=sys.stderr)
+        return 2
+    print(fit_cli.dumps(out) if args.json else fit_cli.format_text(out))
+    return 0
+
+
 def cmd_figdiff(args: argparse.Namespace) -> int:
     from deeprates.figdiff import FigdiffError, figdiff
 
@@ -147,10 +175,10 @@ def cmd_figdiff(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    from deeprates import config
+    from deeprates import config, figures
 
     try:
-        cfg = config.prepare(config.merged(*args.configs), local=not args.cluster)
+        cfg = figures.check_config(config.merged(*args.configs), local=not args.cluster)
     except config.ConfigError as exc:
         print(f"deeprates: {exc}", file=sys.stderr)
         return 1
@@ -162,12 +190,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from deeprates import figures
 
     for fig_id, (track, _) in figures.FIGURES.items():
-        try:
-            module = figures.load(fig_id)
-            status = module.TITLE
-        except figures.UnknownFigure:
-            status = "(not implemented yet)"
-        print(f"{fig_id:24s} {track:13s} {status}")
+        print(f"{fig_id:24s} {track:13s} {figures.load(fig_id).TITLE}")
     return 0
 
 
@@ -204,7 +227,31 @@ def cmd_voxel_meshes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_voxel_user_features(args: argparse.Namespace) -> int:
+    from deeprates.voxel import user_features as uf
+    from deeprates.voxel.mesh import MeshError
+
+    try:
+        X, names, rows = uf.compute(args.meshes, sizes=args.S, headline=args.headline, rotation=args.rotation,
+                                    copies=args.copies, seed=args.seed, log=uf.log_to_stderr)
+        uf.write(args.out, X, names, rows)
+    except (MeshError, ValueError) as exc:
+        print(f"deeprates: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.out}: {X.shape[0]} rows (mesh copies) x {X.shape[1]} features")
+    return 0
+
+
 def cmd_voxel_features(args: argparse.Namespace) -> int:
+    if args.meshes:
+        if args.dataset or args.manifest:
+            raise SystemExit("deeprates: give mesh files/folders, or --dataset/--manifest/--part (the pipeline's "
+                             "chunk mode), not both")
+        return cmd_voxel_user_features(args)
+    missing = [o for o, v in (("--dataset", args.dataset), ("--manifest", args.manifest), ("--part", args.part))
+               if v is None]
+    if missing:
+        raise SystemExit(f"deeprates: voxel features needs mesh files or folders, or (pipeline) {', '.join(missing)}")
     from deeprates import runtime
     from deeprates.voxel.dataset import read_manifest
     from deeprates.voxel.extraction import extract_chunk
@@ -250,7 +297,7 @@ def cmd_voxel_check_mesh(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m deeprates", description=__doc__,
+    p = argparse.ArgumentParser(prog="deeprates", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -283,6 +330,24 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--stamp", type=Path, help="written only when every claim passes")
     v.set_defaults(func=cmd_verify)
 
+    r = sub.add_parser("report-text", help="the claims and config as reST for snakemake --report")
+    r.add_argument("jsons", nargs="+", type=Path)
+    r.add_argument("--config", default="{}", help="the run's config, JSON")
+    r.add_argument("--outdir", required=True, type=Path)
+    r.add_argument("--landing", type=Path, help="the landing page template (workflow/report/workflow.rst)")
+    r.set_defaults(func=cmd_report_text)
+
+    ft = sub.add_parser("fit", help="power-law exponent of curves in a CSV (x, then one column per curve/seed)",
+                        description="Fit y ~ C x^-p on a window; report p with its statistical (bootstrap over "
+                                    "curves) and systematic (window shifts) uncertainty and the plateau verdict. "
+                                    "See docs/commands/fit.md.")
+    ft.add_argument("csv", type=Path)
+    ft.add_argument("--window", nargs=2, type=float, metavar=("LO", "HI"), help="fit window in x (default: all)")
+    ft.add_argument("--tol", type=float, help="tolerance on the exponent: turns on the plateau test (spread <= tol/2)")
+    ft.add_argument("--plot", type=Path, help="also draw the curves and the fit to this file (.png/.pdf)")
+    ft.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ft.set_defaults(func=cmd_fit)
+
     d = sub.add_parser("figdiff", help="compare figures/ with a git revision")
     d.add_argument("--against", default="HEAD", help="git revision (default HEAD)")
     d.add_argument("--figures", default=Path("figures"), type=Path)
@@ -295,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="jobs run elsewhere: skip the checks of this machine (CUDA, writable folders)")
     k.set_defaults(func=cmd_check_config)
 
-    ls = sub.add_parser("list", help="catalogued figures")
+    ls = sub.add_parser("list", help="the figures: id, track, title")
     ls.set_defaults(func=cmd_list)
 
     vox = sub.add_parser("voxel", help="track D data set stages (meshes, features) and mesh checks")
@@ -305,14 +370,25 @@ def build_parser() -> argparse.ArgumentParser:
     vm.add_argument("--class-index", type=int, required=True)
     vm.add_argument("--out", required=True, type=Path)
     vm.set_defaults(func=cmd_voxel_meshes)
-    vf = vsub.add_parser("features", help="extract the features of one chunk of a class's meshes")
-    vf.add_argument("--dataset", required=True, help="the data set's spec, JSON")
-    vf.add_argument("--manifest", required=True, type=Path)
-    vf.add_argument("--part", type=int, required=True)
+    vf = vsub.add_parser("features", help="voxel features of mesh files/folders (or of one data-set chunk)",
+                         description="Voxel features (arXiv:1701.04249) of your meshes: percentiles of the 17 "
+                                     "feature columns at each --S, or the paper's 2369-feature vector "
+                                     "(--headline); to .npz or .csv. See docs/commands/voxel-features.md. "
+                                     "The pipeline calls it with --dataset/--manifest/--part instead.")
+    vf.add_argument("meshes", nargs="*", type=Path, help="OFF/PLY/STL/OBJ files or folders of them")
+    vf.add_argument("--S", type=int, nargs="+", default=[8], help="grid sizes for the percentiles (default 8)")
+    vf.add_argument("--headline", action="store_true", help="the paper's 2369 features instead")
+    vf.add_argument("--rotation", default="none", choices=["none", "haar", "paper"],
+                    help="none: the mesh as given; haar/paper: random rotations (--copies per mesh)")
+    vf.add_argument("--copies", type=int, default=1)
+    vf.add_argument("--seed", type=int, default=0)
+    vf.add_argument("--dataset", help="(pipeline) the data set's spec, JSON")
+    vf.add_argument("--manifest", type=Path, help="(pipeline) the class manifest")
+    vf.add_argument("--part", type=int, help="(pipeline) the chunk index")
     vf.add_argument("--threads", type=int, default=1)
-    vf.add_argument("--out", required=True, type=Path)
+    vf.add_argument("--out", required=True, type=Path, help=".npz or .csv (user mode); the chunk npz (pipeline)")
     vf.set_defaults(func=cmd_voxel_features)
-    vc = vsub.add_parser("check-mesh", help="read and validate OFF/PLY files")
+    vc = vsub.add_parser("check-mesh", help="read and validate OFF/PLY/STL/OBJ files")
     vc.add_argument("paths", nargs="+", type=Path)
     vc.set_defaults(func=cmd_voxel_check_mesh)
     return p

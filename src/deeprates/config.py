@@ -1,7 +1,9 @@
 """Configuration: schema validation with messages that name the key, and semantic checks.
 
 One path for every entry point: the workflow (workflow/Snakefile) and `check-config` both call
-`prepare()`, so they accept and reject the same configs and see the same values. It unshares
+`deeprates.figures.check_config()`, so they accept and reject the same configs and see the same
+values. This module knows no figure (every figure module imports ConfigError from here); the
+registry combines its checks with the figures' own. The whole check unshares
 YAML anchors (config.yaml gives the six voxel figures one `dataset` mapping; an override of one
 figure must not reach the others), rejects NaN and infinities anywhere, validates against the
 schema (messages name the key), fills defaults, runs each figure module's `check_params` (what a
@@ -101,28 +103,13 @@ def fill_defaults(config: dict, schema_path: Path = SCHEMA) -> dict:
     return config
 
 
-def check_semantics(config: dict) -> None:
-    """Per-figure checks beyond the schema; raises ConfigError naming the key."""
-    from deeprates import figures
-
-    for fig_id, params in (config.get("figures") or {}).items():
-        try:
-            module = figures.load(fig_id)
-        except figures.UnknownFigure as exc:
-            raise ConfigError(f"config key figures.{fig_id}: {exc}") from None
-        check = getattr(module, "check_params", None)
-        if check is not None:
-            check(params)
-
-
 def check(config: dict, schema_path: Path = SCHEMA) -> None:
-    """Validate `config` and fill its defaults in place (prepare() is the entry points' call)."""
+    """Validate `config` and fill its defaults in place (deeprates.figures.check_config is the
+    entry points' call: it adds the figures' own checks and the limits)."""
     errors = non_finite(config) or schema_errors(config, schema_path)
     if errors:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
     fill_defaults(config, schema_path)
-    check_semantics(config)
-    check_limits(config)
 
 
 def merged(*paths: str | Path) -> dict:
@@ -167,22 +154,11 @@ def non_finite(obj: Any, path: tuple = ()) -> list[str]:
     return []
 
 
-def job_counts(config: dict) -> dict[str, int]:
-    """Compute jobs per figure (its cases), the number the workflow would schedule."""
-    from deeprates import figures
-
-    out = {}
-    for fig_id, params in (config.get("figures") or {}).items():
-        module = figures.load(fig_id)
-        out[fig_id] = len(module.cases({k: v for k, v in params.items() if k != "resources"}))
-    return out
-
-
-def check_limits(config: dict) -> None:
+def check_limits(config: dict, counts: dict[str, int]) -> None:
     """Refuse a config whose jobs would swamp the scheduler (Snakemake holds every job of the DAG
-    in memory: 200,000 jobs took more than 4 GB before the first one started)."""
+    in memory: 200,000 jobs took more than 4 GB before the first one started). `counts`: compute
+    jobs per figure, from the figure modules (deeprates.figures.check_config)."""
     limit = int(config.get("max_jobs", 5000))
-    counts = job_counts(config)
     if sum(counts.values()) > limit:
         worst = max(counts, key=counts.get)
         raise ConfigError(
@@ -212,15 +188,3 @@ def check_writable(config: dict) -> None:
         if not os.access(existing, os.W_OK | os.X_OK):
             raise ConfigError(f"config key {key}: {existing.resolve()} is not writable; make it "
                               f"writable or set {key} to a folder you can write")
-
-
-def prepare(config: dict, *, local: bool = True, schema_path: Path = SCHEMA) -> dict:
-    """The checked config every entry point runs on: unshared, finite, valid, defaults filled,
-    semantically checked, within the limits; with `local` (the jobs run on this machine) also
-    the device and the output folders. Raises ConfigError naming the key; `config` is unchanged."""
-    config = unshare(config)
-    check(config, schema_path)
-    if local:
-        check_device(config)
-        check_writable(config)
-    return config

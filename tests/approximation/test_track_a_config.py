@@ -7,7 +7,8 @@ import copy
 
 import pytest
 
-from deeprates.config import ConfigError, check, load_yaml
+from deeprates.config import ConfigError, load_yaml
+from deeprates.figures import check_config as check
 
 CONFIG = "config/config.yaml"
 
@@ -24,13 +25,6 @@ def _set(cfg, fig, path, value):
         node = node[k]
     node[path[-1]] = value
     return c
-
-
-def test_default_and_paper_configs_are_valid(repo, cfg):
-    check(cfg)
-    from deeprates.config import merged
-
-    check(merged(repo / CONFIG, repo / "config/paper.yaml"))
 
 
 @pytest.mark.parametrize("fig, path, value, message", [

@@ -13,11 +13,6 @@ def _defaults():
     return {f: {k: v for k, v in cfg["figures"][f].items() if k != "resources"} for f in B}
 
 
-def test_default_and_paper_configs_are_valid():
-    config.check(config.merged(config.REPO / "config" / "config.yaml"))
-    config.check(config.merged(config.REPO / "config" / "config.yaml", config.REPO / "config" / "paper.yaml"))
-
-
 @pytest.mark.parametrize("fig,key,value,match", [
     ("beam-spectrum", "interval", [0.0, 1.0], "jump inside"),
     ("beam-spectrum", "n", 100, "raise n"),

@@ -12,7 +12,10 @@ rule figure:
         png=report(
             f"{FIGDIR}/{{fig}}.png",
             caption="../report/figure.rst",
-            category="{fig}",
+            category=lambda wc: report_text.track_title(
+                deeprates.figures.FIGURES[wc.fig][0]
+            ),
+            subcategory="{fig}",
         ),
         pdf=f"{FIGDIR}/{{fig}}.pdf",
         json=f"{FIGDIR}/{{fig}}.json",

@@ -5,6 +5,7 @@
 localrules:
     claims_table,
     verify,
+    report_text,
 
 
 rule claims_table:
@@ -32,3 +33,26 @@ rule verify:
         ENV
     shell:
         "python -m deeprates verify {input.jsons} --stamp {output} 2>&1 | tee {log}"
+
+
+# What `snakemake --report` shows besides the figures: each figure's claims under its caption
+# and, on the landing page, every claim and the config of the run (workflow/report/).
+rule report_text:
+    input:
+        jsons=expand("{d}/{fig}.json", d=FIGDIR, fig=FIGURES),
+        landing=LANDING,
+    output:
+        [
+            f"{RESULTS}/report/{name}.rst"
+            for name in [*FIGURES, "claims", "config", "landing"]
+        ],
+    log:
+        f"{RESULTS}/logs/report_text.log",
+    conda:
+        ENV
+    params:
+        config=lambda wc: json.dumps(config, sort_keys=True),
+        outdir=lambda wc, output: os.path.dirname(output[0]),
+    shell:
+        "python -m deeprates report-text {input.jsons} --config {params.config:q}"
+        " --landing {input.landing} --outdir {params.outdir} > {log} 2>&1"

@@ -349,11 +349,6 @@ def network_depth(M: int) -> int:
     return 2 * M + 5
 
 
-def chain_depth(M: int) -> int:
-    """Depth added by the digit chain (L minus the M-independent coarse part)."""
-    return 2 * M
-
-
 def interpolant_network(target, P: int) -> ReLUNet:
     """The shallow reference: one hidden layer, the PL interpolant of f at k/P on [0, 1]
     (continuous weight selection; rate r/d)."""
@@ -363,10 +358,6 @@ def interpolant_network(target, P: int) -> ReLUNet:
     units = [c.unit(x - i / P) for i in range(P)]
     c.step()
     return c.finish([sum((u * float(ci) for u, ci in zip(units, coef)), c.const(float(F[0])))])
-
-
-def interpolant_W(P: int) -> int:
-    return 3 * P  # P input weights, P - 1 knot biases, P output weights, one output bias
 
 
 def margin_bits(M: int) -> float:

@@ -20,7 +20,7 @@ every y, not only for dyadic inputs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Generator, Iterable
+from typing import Generator
 
 import numpy as np
 import scipy.sparse as sp
@@ -71,13 +71,6 @@ class Lin:
 
     def __neg__(self) -> Lin:
         return self * -1.0
-
-
-def lin_sum(forms: Iterable[Lin], depth: int) -> Lin:
-    out = Lin(depth)
-    for f in forms:
-        out = out + f
-    return out
 
 
 @dataclass

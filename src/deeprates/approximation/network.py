@@ -114,15 +114,3 @@ def stack_parallel(nets: list[ReLUNet], name: str = "") -> ReLUNet:
         b = np.concatenate([n.layers[i].b for n in nets])
         layers.append(Affine(A, b))
     return ReLUNet(layers, name=name)
-
-
-def compose(first: ReLUNet, second: ReLUNet, name: str = "") -> ReLUNet:
-    """second(first(x)): first's last affine map and second's first one merge into one map, so
-    the depth is first.L + second.L - 1. Note: this needs first's output to feed second's first
-    map directly; there is no ReLU in between."""
-    a, b = first.layers[-1], second.layers[0]
-    A = sp.csr_matrix(b.A) @ sp.csr_matrix(a.A)
-    bias = (sp.csr_matrix(b.A) @ a.b) + b.b
-    merged = Affine(sp.csr_matrix(A), np.asarray(bias).reshape(-1))
-    merged.A.eliminate_zeros()
-    return ReLUNet([*first.layers[:-1], merged, *second.layers[1:]], name=name)

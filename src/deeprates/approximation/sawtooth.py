@@ -84,11 +84,6 @@ def shallow_square(P: int) -> ReLUNet:
     return ReLUNet([hidden, out], name=f"shallow_square(P={P})", meta={"P": P})
 
 
-def _block_neurons(k: int) -> np.ndarray:
-    """Knots i/2^k, i = 0..2^k - 1, of a layer that reads t in [0, 1]."""
-    return np.arange(2**k) / 2**k
-
-
 def _pl_coefficients(values_at_knots: np.ndarray, n: int) -> np.ndarray:
     """Coefficients c with sum_i c_i s(t - i/n) = the PL function with the given values at i/n,
     i = 0..n (value 0 at t = 0 assumed)."""
@@ -142,9 +137,3 @@ def budget_square_W(H: int, k: int) -> int:
     n - 1 nonzero knot biases), each bottleneck + next wide map 4n + 1, output n + 1."""
     n = 2**k
     return 3 * n + 1 + (H - 1) * (4 * n + 1)
-
-
-def dyadic_candidates(m: int) -> np.ndarray:
-    """Breakpoints k/2^m and midpoints (2k+1)/2^(m+1) of f_m on [0, 1]: where the error of a
-    piecewise-linear interpolant of a convex function can be extremal."""
-    return np.arange(2 ** (m + 1) + 1) / 2.0 ** (m + 1)

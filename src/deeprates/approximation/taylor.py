@@ -68,11 +68,6 @@ def grid_sizes(d: int, n: int, N_min: int, N_max: int, per_depth: int, per_decad
     return sorted({int(round(N_min * ratio**j)) for j in range(k)})
 
 
-def n_products(d: int, n: int) -> int:
-    """Products per term: d - 1 for phi_m, one per monomial of degree 1..n-1."""
-    return (d - 1) + sum(1 for a in multi_indices(d, n) if sum(a) >= 1)
-
-
 def term_network(target: RidgeSum, node: tuple[int, ...], N: int, n: int, mp: int) -> ReLUNet:
     """The sub-network of grid node m: x -> phi_m(x) P_m(x) (with products approximated).
 

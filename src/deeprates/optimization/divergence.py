@@ -7,7 +7,6 @@ a run that theory says must converge and that produces a non-finite loss is a de
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,10 +29,6 @@ class Outcome:
 
     def to_dict(self) -> dict:
         return {"diverged": self.diverged, "step": self.step, "reason": self.reason}
-
-
-def is_blown_up(loss: float, loss0: float) -> bool:
-    return not math.isfinite(loss) or loss > BLOWUP_FACTOR * loss0
 
 
 def first_blowup(steps: np.ndarray, losses: np.ndarray, loss0: float) -> Outcome:

@@ -73,11 +73,6 @@ def dense_window(eigenvalues: np.ndarray, learn_time: Callable,
     return _cap(EDGE_STEPS, hi, horizon)
 
 
-def continuous_window(horizon: float) -> tuple[float, float]:
-    """EDGE_STEPS .. horizon / 10^0.5 for measures without finite size."""
-    return _cap(EDGE_STEPS, np.inf, horizon)
-
-
 def tail_window(eigenvalues: np.ndarray, learn_time: Callable, horizon: float,
                 k_lo: int = 10) -> tuple[float, float]:
     """Power law without finite-size cut (`spectra.power_law_with_tail`): from when the top k_lo

@@ -168,7 +168,3 @@ def monte_carlo_std(x: torch.Tensor, net: TwoLayerReLU, kind: str) -> torch.Tens
     mean = s1 / m
     var = (s2 / m - mean * mean).clamp_min(0.0)
     return torch.sqrt(var / m)
-
-
-def to_numpy(t: torch.Tensor) -> np.ndarray:
-    return t.detach().to("cpu").numpy()

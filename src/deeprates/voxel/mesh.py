@@ -1,4 +1,4 @@
-"""Triangle meshes: OFF/PLY input and output, topology, validation and grid normalisation.
+"""Triangle meshes: OFF/PLY/STL/OBJ input, OFF/PLY output, topology, validation and grid normalisation.
 
 Conventions follow the reference README (`shared/reference/voxel/README.md`) of the voxel
 features of arXiv:1701.04249: a closed mesh is oriented outward by the right-hand rule, the
@@ -12,6 +12,7 @@ open or non-manifold load with a warning, because the features are still defined
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import warnings
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "MESH_SUFFIXES",
     "MeshError",
     "Mesh",
     "EdgeTopology",
@@ -38,6 +40,7 @@ __all__ = [
     "vertex_angle_defects",
     "signed_volume",
     "validate",
+    "check_split_disjoint",
     "normalize_to_grid",
     "GRID_FILL",
 ]
@@ -88,15 +91,33 @@ class Mesh:
 # --------------------------------------------------------------------------------------------
 # reading and writing
 
+MESH_SUFFIXES = (".off", ".ply", ".stl", ".obj")
+
 
 def read_mesh(path: str | os.PathLike) -> Mesh:
-    """Read an OFF or PLY file (by suffix), check it, and return a Mesh named by the path."""
+    """Read an OFF, PLY, STL or OBJ file (by suffix), check it, and return a Mesh named by the path."""
+    verts, faces = _read_faces_and_vertices(path)
+    return Mesh(verts, faces, name=str(path)).check()
+
+
+def read_off(path: str | os.PathLike) -> Mesh:
+    return Mesh(*_read_off(path), name=str(path)).check()
+
+
+def read_ply(path: str | os.PathLike) -> Mesh:
+    return Mesh(*_read_ply(path), name=str(path)).check()
+
+
+def _read_faces_and_vertices(path) -> tuple[np.ndarray, np.ndarray]:
+    """(vertices float64 (n, 3), triangles int64 (m, 3)) of a mesh file, before the content checks."""
+    readers = {".off": _read_off, ".ply": _read_ply, ".stl": _read_stl, ".obj": _read_obj}
     suffix = Path(path).suffix.lower()
-    if suffix == ".off":
-        return read_off(path)
-    if suffix == ".ply":
-        return read_ply(path)
-    raise MeshError(f"{path}: unknown mesh format {suffix!r} (expected .off or .ply)")
+    if suffix not in readers:
+        raise MeshError(f"{path}: unknown mesh format {suffix!r} (expected {', '.join(MESH_SUFFIXES)})")
+    return readers[suffix](path)
+
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def _read_bytes(path) -> bytes:
@@ -104,6 +125,9 @@ def _read_bytes(path) -> bytes:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise MeshError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    # editors on Windows put a UTF-8 byte-order mark before the first keyword
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
     if not data.strip():
         raise MeshError(f"{path}: file is empty")
     return data
@@ -116,22 +140,40 @@ def _decode(data: bytes, path, fmt: str) -> str:
         raise MeshError(f"{path}: not a text {fmt} file (byte {exc.start} is not ASCII)") from exc
 
 
+def _index_array(polys: list[list[int]], path) -> None:
+    """Vertex indices beyond int64 are out of range of any mesh: name the face instead of letting
+    numpy's OverflowError escape (check-mesh would stop at the first such file)."""
+    for i, poly in enumerate(polys):
+        for x in poly:
+            if not -2**63 <= x < 2**63:
+                raise MeshError(f"{path}: face {i} refers to vertex {x}, out of range of any mesh")
+
+
 def _triangulate(polys: list[list[int]], path, first_line: int) -> np.ndarray:
-    """Fan-triangulate polygons (OFF and PLY allow n-gons); a polygon with < 3 corners is an error."""
+    """Fan-triangulate polygons (OFF, PLY and OBJ allow n-gons); a polygon with < 3 corners is an error."""
     tris = []
     for i, poly in enumerate(polys):
         if len(poly) < 3:
             raise MeshError(f"{path}: face {i} (line {first_line + i}) has {len(poly)} vertices, need >= 3")
         for j in range(1, len(poly) - 1):
             tris.append((poly[0], poly[j], poly[j + 1]))
-    return np.array(tris, dtype=np.int64).reshape(-1, 3)
+    try:
+        return np.array(tris, dtype=np.int64).reshape(-1, 3)
+    except OverflowError:
+        _index_array(polys, path)
+        raise
+
+
+def _extra_data(path, what: str, declared: str):
+    return MeshError(f"{path}: the header declares {declared}, but the file holds more {what} after them "
+                     "(wrong count in the header?)")
 
 
 _OFF_KEYWORDS = {"OFF", "COFF", "NOFF", "CNOFF", "NCOFF"}
 
 
-def read_off(path: str | os.PathLike) -> Mesh:
-    """Read an ASCII OFF file (OFF/COFF/NOFF headers; extra per-line values such as colours ignored)."""
+def _read_off(path):
+    """ASCII OFF (OFF/COFF/NOFF headers; extra per-line values such as colours ignored)."""
     text = _decode(_read_bytes(path), path, "OFF")
     # keep original line numbers for messages; drop comments and blank lines
     lines = []
@@ -168,6 +210,8 @@ def read_off(path: str | os.PathLike) -> Mesh:
             f"{path}: header announces {nv} vertices and {nf} faces, but only "
             f"{len(lines) - pos} data lines follow (file truncated?)"
         )
+    if len(lines) > pos + nv + nf:
+        raise _extra_data(path, f"data lines (line {lines[pos + nv + nf][0]} on)", f"{nv} vertices and {nf} faces")
     vblock = lines[pos:pos + nv]
     fblock = lines[pos + nv:pos + nv + nf]
     verts = np.empty((nv, 3), dtype=np.float64)
@@ -190,8 +234,7 @@ def read_off(path: str | os.PathLike) -> Mesh:
         if len(poly) != k:
             raise MeshError(f"{path}: line {lineno}: face {i} announces {k} vertex indices but lists {len(poly)}")
         polys.append(poly)
-    faces = _triangulate(polys, path, fblock[0][0] if fblock else 0)
-    return Mesh(verts, faces, name=str(path)).check()
+    return verts, _triangulate(polys, path, fblock[0][0] if fblock else 0)
 
 
 _PLY_TYPES = {
@@ -202,8 +245,8 @@ _PLY_TYPES = {
 }
 
 
-def read_ply(path: str | os.PathLike) -> Mesh:
-    """Read a PLY file: ascii or binary (either endianness); vertex x/y/z and a face index list."""
+def _read_ply(path):
+    """PLY: ascii or binary (either endianness); vertex x/y/z and a face index list."""
     data = _read_bytes(path)
     end = data.find(b"end_header")
     if not data.startswith(b"ply") or end < 0:
@@ -235,15 +278,25 @@ def read_ply(path: str | os.PathLike) -> Mesh:
     names = [e[0] for e in elements]
     if "vertex" not in names or "face" not in names:
         raise MeshError(f"{path}: PLY needs 'vertex' and 'face' elements, found {names}")
+    declared = "'" + "', '".join(f"element {name} {count}" for name, count, _ in elements) + "'"
     body = data[body_start:]
     try:
         if fmt == "ascii":
-            verts, polys = _ply_ascii(_decode(body, path, "PLY").split("\n"), elements)
-        else:
-            verts, polys = _ply_binary(body, elements, "<" if fmt == "binary_little_endian" else ">")
+            lines = [ln for ln in (s.strip() for s in _decode(body, path, "PLY").split("\n")) if ln]
+            verts, polys, used = _ply_ascii(lines, elements)
+            if used < len(lines):
+                raise _extra_data(path, f"data lines ({len(lines) - used})", declared)
+            return verts, _triangulate(polys, path, 0)
+        verts, faces, used = _ply_binary(body, elements, "<" if fmt == "binary_little_endian" else ">")
     except (ValueError, IndexError, KeyError) as exc:
+        if isinstance(exc, MeshError):
+            raise
         raise MeshError(f"{path}: PLY body could not be parsed ({exc})") from exc
-    return Mesh(verts, _triangulate(polys, path, 0), name=str(path)).check()
+    if body[used:].strip():
+        raise _extra_data(path, f"bytes ({len(body) - used})", declared)
+    if isinstance(faces, list):
+        faces = _triangulate(faces, path, 0)
+    return verts, faces
 
 
 def _vertex_xyz(props, rows) -> np.ndarray:
@@ -259,7 +312,7 @@ def _face_list_index(props) -> int:
 
 
 def _ply_ascii(lines, elements):
-    lines = [ln for ln in (s.strip() for s in lines) if ln]
+    """(vertices, polygons, number of lines used)."""
     pos = 0
     verts, polys = None, None
     for name, count, props in elements:
@@ -285,12 +338,13 @@ def _ply_ascii(lines, elements):
                         j += 1 + k
                     else:
                         j += 1
-    return verts, polys
+    return verts, polys, pos
 
 
 def _ply_binary(body: bytes, elements, endian):
+    """(vertices, triangles or a list of polygons, number of bytes used)."""
     pos = 0
-    verts, polys = None, None
+    verts, faces = None, None
     for name, count, props in elements:
         if all(p[1] == "scalar" for p in props):
             dt = np.dtype([(p[0], endian + p[2]) for p in props])
@@ -301,22 +355,133 @@ def _ply_binary(body: bytes, elements, endian):
             continue
         if name != "face":
             raise ValueError(f"list properties in element {name!r} are not supported")
-        li = _face_list_index(props)
-        polys = []
-        for _ in range(count):
-            for i, p in enumerate(props):
-                if p[1] == "list":
-                    cdt = np.dtype(endian + p[2])
-                    k = int(np.frombuffer(body, dtype=cdt, count=1, offset=pos)[0])
-                    pos += cdt.itemsize
-                    idt = np.dtype(endian + p[3])
-                    vals = np.frombuffer(body, dtype=idt, count=k, offset=pos)
-                    pos += idt.itemsize * k
-                    if i == li:
-                        polys.append(vals.astype(np.int64).tolist())
-                else:
-                    pos += np.dtype(p[2]).itemsize
-    return verts, polys
+        faces, pos = _ply_binary_faces(body, pos, count, props, endian)
+    return verts, faces, pos
+
+
+def _ply_binary_faces(body: bytes, pos: int, count: int, props, endian):
+    """The face element. Meshes are nearly always all triangles (or all quads): read the element as
+    one record array when every face has the first face's corner count (a 200k-face file in
+    milliseconds), else face by face."""
+    li = _face_list_index(props)
+    if count and sum(p[1] == "list" for p in props) == 1:
+        first = 0
+        for p in props[:li]:
+            first += np.dtype(p[2]).itemsize
+        k = int(np.frombuffer(body, dtype=endian + props[li][2], count=1, offset=pos + first)[0])
+        fields = []
+        for i, p in enumerate(props):
+            if p[1] == "list":
+                fields += [("n", endian + p[2]), ("idx", endian + p[3], (k,))] if k else [("n", endian + p[2])]
+            else:
+                fields.append((f"_{i}", endian + p[2]))
+        dt = np.dtype(fields)
+        if k >= 3 and pos + dt.itemsize * count <= len(body):
+            arr = np.frombuffer(body, dtype=dt, count=count, offset=pos)
+            if (arr["n"] == k).all():
+                idx = arr["idx"].astype(np.int64)
+                tris = np.stack([idx[:, [0, j, j + 1]] for j in range(1, k - 1)], axis=1).reshape(-1, 3)
+                return tris, pos + dt.itemsize * count
+    polys = []
+    for _ in range(count):
+        for i, p in enumerate(props):
+            if p[1] == "list":
+                cdt = np.dtype(endian + p[2])
+                k = int(np.frombuffer(body, dtype=cdt, count=1, offset=pos)[0])
+                pos += cdt.itemsize
+                idt = np.dtype(endian + p[3])
+                vals = np.frombuffer(body, dtype=idt, count=k, offset=pos)
+                pos += idt.itemsize * k
+                if i == li:
+                    polys.append(vals.astype(np.int64).tolist())
+            else:
+                pos += np.dtype(p[2]).itemsize
+    return polys, pos
+
+
+def _weld(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """STL stores three corners per triangle: merge exactly equal corners into shared vertices (in
+    order of first appearance), so edges are shared and the topology is that of the mesh.
+
+    Corners are grouped by sorting one 64-bit hash of their coordinates' bits (a single-key sort is
+    several times faster than a lexicographic one); equal hashes of unequal corners, which the
+    check below would catch, fall back to the lexicographic sort."""
+    c = np.ascontiguousarray(corners.reshape(-1, 3), dtype=np.float64) + 0.0   # + 0.0: -0.0 -> 0.0
+    bits = c.view(np.uint64)
+    with np.errstate(over="ignore"):
+        h = (bits[:, 0] * np.uint64(0x9E3779B97F4A7C15)) ^ (bits[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)) ^ bits[:, 2]
+    order = np.argsort(h, kind="stable")
+    hs, bs = h[order], bits[order]
+    same_hash = hs[1:] == hs[:-1]
+    same_xyz = (bs[1:] == bs[:-1]).all(axis=1)
+    if (same_hash != same_xyz).any():
+        order = np.lexsort((bits[:, 2], bits[:, 1], bits[:, 0]))
+        bs = bits[order]
+        same_xyz = (bs[1:] == bs[:-1]).all(axis=1)
+    group = np.cumsum(np.r_[True, ~same_xyz]) - 1
+    first = order[np.r_[True, ~same_xyz]]          # stable sort: the first corner of each group
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    index = np.empty(len(c), dtype=np.int64)
+    index[order] = rank[group]
+    return c[np.sort(first)], index.reshape(-1, 3)
+
+
+def _read_stl(path):
+    """STL, binary or ASCII (the format CAD programs export)."""
+    data = _read_bytes(path)
+    if len(data) >= 84:
+        n = int(np.frombuffer(data, dtype="<u4", count=1, offset=80)[0])
+        # an ASCII file can start with "solid" and so can a binary header: the size decides
+        if len(data) == 84 + 50 * n:
+            rec = np.frombuffer(data, dtype=np.dtype([("n", "<f4", 3), ("v", "<f4", (3, 3)), ("a", "<u2")]),
+                                count=n, offset=84)
+            return _weld(rec["v"])
+    if not data.lstrip().startswith(b"solid"):
+        raise MeshError(f"{path}: binary STL truncated or padded ({len(data)} bytes; "
+                        f"a binary STL of {n if len(data) >= 84 else '?'} triangles has 84 + 50 x triangles)")
+    text = _decode(data, path, "STL")
+    rows = [ln.split() for ln in text.splitlines() if ln.strip().startswith("vertex")]
+    bad = next((i for i, r in enumerate(rows) if len(r) != 4), None)
+    try:
+        if bad is not None:
+            raise ValueError(" ".join(rows[bad]))
+        corners = np.array([[float(x) for x in r[1:]] for r in rows], dtype=np.float64)
+    except ValueError as exc:
+        raise MeshError(f"{path}: an ASCII STL vertex is not three numbers: {str(exc)[:60]!r}") from exc
+    n_facets = sum(1 for ln in text.splitlines() if ln.strip().startswith("facet"))
+    if len(rows) != 3 * n_facets:
+        raise MeshError(f"{path}: {n_facets} facets but {len(rows)} vertex lines (need 3 per facet)")
+    return _weld(corners.reshape(-1, 3, 3))
+
+
+def _read_obj(path):
+    """Wavefront OBJ: `v x y z` and `f i j k ...` lines (indices from 1, negative ones relative to the
+    end, `i/t/n` forms); texture, normal, group and material lines are ignored."""
+    text = _decode(_read_bytes(path), path, "OBJ")
+    verts, polys, lines_of = [], [], []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        tok = raw.split("#", 1)[0].split()
+        if not tok:
+            continue
+        if tok[0] == "v":
+            try:
+                verts.append((float(tok[1]), float(tok[2]), float(tok[3])))
+            except (ValueError, IndexError) as exc:
+                raise MeshError(f"{path}: line {lineno}: vertex is not three numbers: {raw[:60]!r}") from exc
+        elif tok[0] == "f":
+            try:
+                idx = [int(t.split("/", 1)[0]) for t in tok[1:]]
+            except ValueError as exc:
+                raise MeshError(f"{path}: line {lineno}: face is not a list of indices: {raw[:60]!r}") from exc
+            if 0 in idx:
+                raise MeshError(f"{path}: line {lineno}: vertex index 0 (OBJ indices start at 1)")
+            # relative indices count back from the vertices read so far
+            polys.append([i - 1 if i > 0 else len(verts) + i for i in idx])
+            lines_of.append(lineno)
+    if not polys:
+        raise MeshError(f"{path}: mesh has no faces (no 'f' lines)")
+    return np.array(verts, dtype=np.float64).reshape(-1, 3), _triangulate(polys, path, lines_of[0])
 
 
 def write_mesh(mesh: Mesh, path: str | os.PathLike) -> None:
@@ -357,10 +522,15 @@ def write_ply(mesh: Mesh, path: str | os.PathLike) -> None:
 # geometry
 
 
-def _bbox_diagonal(vertices: np.ndarray) -> float:
+def _unit_box(vertices: np.ndarray) -> np.ndarray:
+    """The vertices moved and scaled so that the bounding box's longest side is 1. Relative tests
+    (degeneracy, the sign of the volume) run on these: a mesh in metres, nanometres, 1e200 or
+    1e-200 units gives the same answer, where squared lengths in raw units overflow or underflow."""
     if len(vertices) == 0:
-        return 0.0
-    return float(np.linalg.norm(vertices.max(axis=0) - vertices.min(axis=0)))
+        return vertices
+    lo = vertices.min(axis=0)
+    extent = float((vertices.max(axis=0) - lo).max())
+    return (vertices - lo) / extent if extent > 0 else vertices - lo
 
 
 def face_cross(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -488,6 +658,7 @@ class MeshReport:
     n_degenerate_faces: int
     area: float
     volume: float
+    unit_volume: float   # the volume with the bounding box's longest side scaled to 1: its sign is scale-free
     euler_characteristic: int
     angular_defect_sum: float
     sum_theta_length: float
@@ -511,7 +682,7 @@ class MeshReport:
         return (
             self.watertight
             and self.consistently_oriented
-            and self.volume > 0
+            and self.unit_volume > 0
             and self.n_degenerate_faces == 0
             and self.n_unused_vertices == 0
             and self.gauss_bonnet_error <= 1e-8 * max(1.0, self.n_vertices)
@@ -525,7 +696,7 @@ class MeshReport:
             out.append(f"{self.n_nonmanifold_edges} non-manifold edges")
         if self.n_misoriented_edges:
             out.append(f"{self.n_misoriented_edges} edges with inconsistent winding")
-        if self.volume <= 0:
+        if self.unit_volume <= 0:
             out.append(f"non-positive volume {self.volume:.6g} (inward orientation?)")
         if self.n_degenerate_faces:
             out.append(f"{self.n_degenerate_faces} degenerate faces")
@@ -539,8 +710,9 @@ class MeshReport:
 def degenerate_faces(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Boolean mask: repeated corner or area below DEGENERATE_REL_AREA * diagonal^2."""
     rep = (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 0] == faces[:, 2])
-    tol = DEGENERATE_REL_AREA * _bbox_diagonal(vertices) ** 2
-    return rep | (face_areas(vertices, faces) <= tol)
+    unit = _unit_box(vertices)
+    diagonal = np.linalg.norm(unit.max(axis=0) - unit.min(axis=0)) if len(unit) else 0.0
+    return rep | (face_areas(unit, faces) <= DEGENERATE_REL_AREA * diagonal ** 2)
 
 
 def validate(mesh: Mesh, warn: bool = True) -> MeshReport:
@@ -549,8 +721,10 @@ def validate(mesh: Mesh, warn: bool = True) -> MeshReport:
     v, f = mesh.vertices, mesh.faces
     _check_arrays(v, f, mesh.name)
     topo = edge_topology(f, len(v))
-    theta = dihedral_angles(v, f, topo)
-    defect, used = vertex_angle_defects(v, f)
+    # angles do not depend on the scale, but their cross products underflow at 1e-200 units
+    unit = _unit_box(v)
+    theta = dihedral_angles(unit, f, topo)
+    defect, used = vertex_angle_defects(unit, f)
     lengths = np.linalg.norm(v[topo.edges[:, 1]] - v[topo.edges[:, 0]], axis=1)
     rep = MeshReport(
         name=mesh.name,
@@ -564,6 +738,7 @@ def validate(mesh: Mesh, warn: bool = True) -> MeshReport:
         n_degenerate_faces=int(degenerate_faces(v, f).sum()),
         area=float(face_areas(v, f).sum()),
         volume=signed_volume(v, f),
+        unit_volume=signed_volume(_unit_box(v), f),
         euler_characteristic=int(used.sum() - len(topo.edges) + len(f)),
         angular_defect_sum=float(defect.sum()),
         sum_theta_length=float((theta * lengths).sum()),
@@ -608,6 +783,24 @@ def _warn_topology(faces: np.ndarray, name: str) -> None:
             f"{name}: " + ", ".join(msgs) + "; these edges get a zero dihedral angle in the features",
             stacklevel=3,
         )
+
+
+def check_split_disjoint(train: list, test: list) -> None:
+    """Raise MeshError when a mesh is in both the training and the test list, as the same file or
+    as a copy with the same vertices and faces: a test error measured on training meshes is not a
+    test error."""
+    def key(path):
+        v, f = _read_faces_and_vertices(path)
+        return hashlib.sha256(v.tobytes() + b"|" + f.tobytes()).hexdigest()
+
+    same = sorted({os.path.realpath(p) for p in train} & {os.path.realpath(p) for p in test})
+    if same:
+        raise MeshError(f"{len(same)} meshes are in both the train and the test list, e.g. {same[0]}")
+    seen = {key(p): p for p in train}
+    for p in test:
+        k = key(p)
+        if k in seen:
+            raise MeshError(f"{p} (test) is the same mesh as {seen[k]} (train)")
 
 
 # --------------------------------------------------------------------------------------------
