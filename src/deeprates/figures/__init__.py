@@ -15,7 +15,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-# id -> (track, module name). Tracks: approximation (A), training (B), optimization (C), voxel (D).
+# id -> (track, module name). Tracks: approximation (A), training (B), optimization (C), voxel (D),
+# connectivity (E: trained networks on the loss surface).
 FIGURES: dict[str, tuple[str, str]] = {
     "sawtooth-square": ("approximation", "sawtooth_square"),
     "relu-product": ("approximation", "relu_product"),
@@ -41,6 +42,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "voxel-error-history": ("voxel", "voxel_error_history"),
     "voxel-importances": ("voxel", "voxel_importances"),
     "voxel-predictions": ("voxel", "voxel_predictions"),
+    "lowloss-paths-onelayer": ("connectivity", "lowloss_paths_onelayer"),
 }
 
 
