@@ -170,3 +170,122 @@ def covariance_traces(a: list[Layer], b: list[Layer], points: int = 21) -> dict:
         "arc_pred": np.cos(ang) ** 2 * tra + np.sin(ang) ** 2 * trb,
         "trace_a": tra, "trace_b": trb,
     }
+
+
+# ---------------------------------------------------------------- deep bias-free nets
+METHODS_DEEP = ("Linear", "Arc", "Linear+B-fly", "Linear+WA", "OT+B-fly", "OT+WA")
+
+
+def permute_deep(layers: list[Layer], perms: list[np.ndarray]) -> list[Layer]:
+    """The same function with the neurons of hidden layer l reordered by perms[l]."""
+    out = [W.copy() for W, _ in layers]
+    for l, p in enumerate(perms):
+        out[l] = out[l][p]
+        out[l + 1] = out[l + 1][:, p]
+    return [(W, None) for W in out]
+
+
+def match_deep(a: list[Layer], b: list[Layer]) -> list[np.ndarray]:
+    """Layer by layer, B's hidden neurons matched to A's by their incoming weights (after the
+    previous layer's matching is applied to B's columns): one optimal assignment per layer."""
+    perms = []
+    Wb_prev = None
+    for l in range(len(a) - 1):
+        Wa, Wb = a[l][0], b[l][0]
+        if Wb_prev is not None:
+            Wb = Wb[:, Wb_prev]
+        p = match_neurons(Wa, Wb)
+        perms.append(p)
+        Wb_prev = p
+    return perms
+
+
+def _stage_targets(a: list[Layer], b: list[Layer], split) -> list[np.ndarray]:
+    """B-fly targets: for l < L-1, layer l+1 refitted once so that with B's layers <= l it
+    reproduces A's pre-activations of layer l+1 on the training set; the last target is B's
+    output layer (so the path ends at B)."""
+    L = len(a)
+    targets = []
+    for l in range(L - 2):
+        ga = features(a, split.x_train, l + 1)
+        gb = features(b, split.x_train, l + 1)
+        targets.append(refit(a[l + 1][0] @ ga.T, gb))
+    targets.append(b[-1][0])
+    return targets
+
+
+def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 21) -> PathCurve:
+    """One method's path between deep bias-free nets (`points` per unit of t).
+
+    Linear / Arc move every layer at once (t in [0, 1]). Layer-by-layer paths have one stage per
+    unit of t: "+WA" (t in [0, L]): on stage l layer l moves linearly from its current value to
+    B's while layer l + 1 is refitted at every point to keep its pre-activations on the training
+    set; the last stage moves the output layer linearly. "+B-fly" (t in [0, L - 1]): on stage l
+    layers l and l + 1 move linearly together, layer l to B's and layer l + 1 to the weights that
+    reproduce the stage's starting pre-activations with B's layer l (refitted once, at the stage
+    end; B's output layer on the last stage). "OT+" variants first match B's neurons to A's."""
+    if method not in METHODS_DEEP:
+        raise ValueError(f"unknown path method {method!r}; known: {METHODS_DEEP}")
+    if method.startswith("OT"):
+        b = permute_deep(b, match_deep(a, b))
+    L = len(a)
+    z_a, z_b = logits(a, split.x_train), logits(b, split.x_train)
+    scale = max(np.abs(z_a).max(), np.abs(z_b).max())
+    ts = np.linspace(0.0, 1.0, points)
+    loss, err, dev, zs = [], [], [], []
+
+    def record(lay, wa_stage=False):
+        l_, e_, z = _eval(lay, split)
+        loss.append(l_), err.append(e_), zs.append(z)
+        if wa_stage:
+            dev.append(np.abs(z - z_a).max() / scale)
+
+    if method in ("Linear", "Arc"):
+        mus = [np.vstack([a[l][0], b[l][0]]).mean(axis=0) for l in range(L)]
+        for t in ts:
+            if method == "Linear":
+                lay = [(linear_point(a[l][0], b[l][0], t), None) for l in range(L)]
+            else:
+                lay = [(arc_point(a[l][0], b[l][0], t, mus[l]), None) for l in range(L)]
+            record(lay)
+        tt = ts
+    elif method.endswith("+WA"):
+        cur = [W for W, _ in a]
+        tt_parts = []
+        for l in range(L - 1):
+            start_l, start_next = cur[l], cur[l + 1]
+            g0 = features([(W, None) for W in cur], split.x_train, l + 1)
+            target = start_next @ g0.T  # pre-activations of layer l+1 at the stage start
+            for i, t in enumerate(ts if l == 0 else ts[1:]):
+                Wl = linear_point(start_l, b[l][0], t)
+                lay = [(W, None) for W in cur[:l]] + [(Wl, None)]
+                g = features(lay, split.x_train, l + 1)
+                Wn = refit(target, g)
+                full = lay + [(Wn, None)] + [(W, None) for W in cur[l + 2 :]]
+                record(full, wa_stage=True)
+            cur[l], cur[l + 1] = b[l][0], Wn
+            tt_parts.append((ts if l == 0 else ts[1:]) + l)
+        start = cur[-1]
+        for t in ts[1:]:
+            lay = [(W, None) for W in cur[:-1]] + [(linear_point(start, b[-1][0], t), None)]
+            record(lay)
+        tt_parts.append(ts[1:] + (L - 1))
+        tt = np.concatenate(tt_parts)
+    else:  # B-fly
+        targets = _stage_targets(a, b, split)
+        cur = [W for W, _ in a]
+        tt_parts = []
+        for l in range(L - 1):
+            s_l, s_n = cur[l], cur[l + 1]
+            for t in ts if l == 0 else ts[1:]:
+                lay = ([(W, None) for W in cur[:l]]
+                       + [(linear_point(s_l, b[l][0], t), None),
+                          (linear_point(s_n, targets[l], t), None)]
+                       + [(W, None) for W in cur[l + 2 :]])
+                record(lay)
+            cur[l], cur[l + 1] = b[l][0], targets[l]
+            tt_parts.append((ts if l == 0 else ts[1:]) + l)
+        tt = np.concatenate(tt_parts)
+    end = max(np.abs(zs[0] - z_a).max(), np.abs(zs[-1] - z_b).max()) / scale
+    return PathCurve(tt, np.array(loss), np.array(err), float(end),
+                     np.array(dev) if dev else None)

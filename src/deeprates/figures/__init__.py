@@ -43,6 +43,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "voxel-importances": ("voxel", "voxel_importances"),
     "voxel-predictions": ("voxel", "voxel_predictions"),
     "lowloss-paths-onelayer": ("connectivity", "lowloss_paths_onelayer"),
+    "lowloss-paths-deep": ("connectivity", "lowloss_paths_deep"),
+    "wa-ensembling": ("connectivity", "wa_ensembling"),
 }
 
 
