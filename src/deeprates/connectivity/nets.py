@@ -136,7 +136,8 @@ def train(spec: NetSpec, device: str = "cpu", threads: int = 1, checkpoint_dir: 
             opt.step()
             total += loss.item() * len(idx)
         mean = total / spec.n_train
-        if not math.isfinite(mean):
+        # NaN/inf, or a loss 100x that of guessing (ln 10 per image): the run has blown up
+        if not math.isfinite(mean) or mean > 100 * math.log(spec.sizes[-1]):
             raise TrainingDiverged(
                 f"training of {spec.name} diverged at epoch {epoch + 1} (loss {mean}): lr "
                 f"{spec.lr}, batch {spec.batch}, sizes {list(spec.sizes)}; lower the figure's "
