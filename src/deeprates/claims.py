@@ -327,6 +327,18 @@ class Claim:
         return self.control.text() if self.control is not None else ""
 
 
+def apply_deviations(claims: list[Claim], reasons: dict[str, str], where: str) -> list[Claim]:
+    """Declare the claims named in `reasons` (a config's `known_deviations`: claim name -> why)
+    as documented non-reproductions at that size. A name matching no claim is an error, so a
+    renamed claim cannot silently drop its declaration."""
+    names = {c.name for c in claims}
+    unknown = sorted(set(reasons) - names)
+    if unknown:
+        raise ClaimError(f"{where}: known_deviations names no claim: {unknown}; claims are "
+                         f"{sorted(names)}")
+    return [c.expecting_deviation(reasons[c.name]) if c.name in reasons else c for c in claims]
+
+
 def _deviation(measured: float, theory: float, relative: bool) -> float:
     if relative:
         return abs(measured / theory - 1.0) if theory != 0 else math.inf

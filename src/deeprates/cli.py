@@ -18,6 +18,7 @@ Pipeline commands
   list               the figure ids, their tracks and titles
   voxel meshes       track D: make (or check) one class's meshes of a data set, write its manifest
   voxel features     track D: with --dataset/--manifest, the features of one chunk of a class (npz)
+  connectivity train track E: train one endpoint network (a spec as JSON), write its npz
 """
 
 from __future__ import annotations
@@ -203,6 +204,27 @@ def _voxel_spec(args: argparse.Namespace):
         raise SystemExit(f"deeprates: --dataset: {exc}") from None
 
 
+def cmd_connectivity_train(args: argparse.Namespace) -> int:
+    from deeprates import atomic_io, runtime
+    from deeprates.connectivity import nets
+
+    try:
+        spec = nets.NetSpec.from_params(_params(args.spec))
+    except TypeError as exc:
+        raise SystemExit(f"deeprates: --spec is not a network spec ({exc})") from None
+    ctx = runtime.RunContext(seed=spec.seed, threads=args.threads, device_request=args.device,
+                             label=f"connectivity/{spec.name}")
+    # snapshots beside the output, removed once it is written (as for compute jobs)
+    ckpt_dir = args.out.parent / f"{args.out.name}.ckpt"
+    ctx.log(f"training {spec.name}: sizes {list(spec.sizes)}, {spec.epochs} epochs")
+    net = nets.train(spec, device=ctx.device, threads=args.threads, checkpoint_dir=ckpt_dir,
+                     log=ctx.log)
+    ctx.log(f"done: train loss {net.info['train_loss']:.4g}, test error {net.info['test_error']:.4f}")
+    atomic_io.write_bytes(args.out, nets.to_npz_bytes(net))
+    shutil.rmtree(ckpt_dir, ignore_errors=True)
+    return 0
+
+
 def cmd_voxel_meshes(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
@@ -363,6 +385,15 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="the figures: id, track, title")
     ls.set_defaults(func=cmd_list)
 
+    con = sub.add_parser("connectivity", help="track E: train the endpoint networks")
+    csub = con.add_subparsers(dest="connectivity_command", required=True)
+    ct = csub.add_parser("train", help="train one endpoint network and write its weights (npz)")
+    ct.add_argument("--spec", required=True, help="the network spec as JSON (see connectivity.nets)")
+    ct.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    ct.add_argument("--threads", type=int, default=1)
+    ct.add_argument("--out", type=Path, required=True)
+    ct.set_defaults(func=cmd_connectivity_train)
+
     vox = sub.add_parser("voxel", help="track D data set stages (meshes, features) and mesh checks")
     vsub = vox.add_subparsers(dest="voxel_command", required=True)
     vm = vsub.add_parser("meshes", help="make or check the meshes of one class; write its manifest")
@@ -396,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "compute":
+    if args.command == "compute" or getattr(args, "connectivity_command", None) == "train":
         # Before numpy/torch load: OpenBLAS and OpenMP read their thread counts once, at load
         # time, so limiting them after `import numpy` (atomic_io below) has no effect.
         from deeprates import runtime

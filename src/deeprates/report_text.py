@@ -16,6 +16,8 @@ TRACKS = {
     "training": "B. Training dynamics",
     "optimization": "C. Optimisation under power-law spectra",
     "voxel": "D. Voxel features and shape classification",
+    "connectivity": "E1-E3. Trained networks on the loss surface",
+    "interpolation": "E4. Interpolation by exponentials and Gaussian RBFs",
 }
 
 

@@ -25,7 +25,7 @@ import yaml
 
 from deeprates import figures
 
-TRACKS = ("approximation", "training", "optimization", "voxel", "interpolation")
+TRACKS = ("approximation", "training", "optimization", "voxel", "connectivity", "interpolation")
 PKG = Path(__file__).resolve().parent
 # Functions of a figure module that run in the figure job or at config time, never in a compute
 # job (figure() in modules not yet split into measure/draw).
@@ -45,7 +45,8 @@ def figure_ids(config: dict) -> list[str]:
 
 
 def params_of(config: dict, fig: str) -> dict:
-    return {k: v for k, v in config["figures"][fig].items() if k != "resources"}
+    # resources (of compute jobs, and of Track E's training jobs) never change a result
+    return {k: v for k, v in config["figures"][fig].items() if k not in ("resources", "net_resources")}
 
 
 def params_json(config: dict, fig: str) -> str:
@@ -319,3 +320,21 @@ def _rst_escape(text: str) -> str:
     for ch in ("\\", "|", "*", "`", "_"):
         text = text.replace(ch, "\\" + ch)
     return text
+
+
+def connectivity_nets(config: dict, figs: list[str]) -> dict[str, dict]:
+    """Track E's endpoint networks: name -> {spec params, resources}, over every figure that
+    trains networks (module function `nets(params)`); a network two figures share appears once,
+    with the larger of their `net_resources`."""
+    out: dict[str, dict] = {}
+    for fig in figs:
+        module = figures.load(fig)
+        if not hasattr(module, "nets"):
+            continue
+        p = params_of(config, fig)
+        res = config["figures"][fig].get("net_resources") or {}
+        for spec in module.nets(p):
+            entry = out.setdefault(spec.name, {"spec": spec.to_params(), "resources": {}})
+            for k, v in res.items():
+                entry["resources"][k] = max(entry["resources"].get(k, 0), v)
+    return out

@@ -19,7 +19,7 @@ import importlib
 from types import ModuleType
 
 # id -> (track, module name). Tracks: approximation (A), training (B), optimization (C), voxel (D),
-# interpolation (E4).
+# connectivity (E1-E3: trained networks on the loss surface), interpolation (E4).
 FIGURES: dict[str, tuple[str, str]] = {
     "sawtooth-square": ("approximation", "sawtooth_square"),
     "relu-product": ("approximation", "relu_product"),
@@ -45,6 +45,9 @@ FIGURES: dict[str, tuple[str, str]] = {
     "voxel-error-history": ("voxel", "voxel_error_history"),
     "voxel-importances": ("voxel", "voxel_importances"),
     "voxel-predictions": ("voxel", "voxel_predictions"),
+    "lowloss-paths-onelayer": ("connectivity", "lowloss_paths_onelayer"),
+    "lowloss-paths-deep": ("connectivity", "lowloss_paths_deep"),
+    "wa-ensembling": ("connectivity", "wa_ensembling"),
     "rbf-interpolation": ("interpolation", "rbf_interpolation"),
 }
 
