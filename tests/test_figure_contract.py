@@ -24,8 +24,8 @@ IDS = sorted(figures.FIGURES)
 
 def _converted(fig: str):
     module = figures.load(fig)
-    if not hasattr(module, "measure"):
-        pytest.skip(f"{fig} has no measure() yet")
+    assert all(hasattr(module, f) for f in ("measure", "draw", "caption")), fig
+    assert not hasattr(module, "figure"), f"{fig}: figure() is split into measure/draw"
     return module
 
 

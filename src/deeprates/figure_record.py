@@ -31,25 +31,11 @@ class Measurement:
     tolerances: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-@dataclass
-class FigureRecord:
-    """Legacy shape (`figure()` did both); kept while modules move to measure/draw."""
-
-    fig: Any  # matplotlib Figure
-    data: dict[str, Any]
-    claims: list[Claim]
-    caption: str
-    tolerances: dict[str, dict[str, float]] = field(default_factory=dict)
-
-
 def make(module: Any, results: dict, params: dict) -> tuple[Measurement, Any, str]:
     """Run a figure module: (measurement, matplotlib figure, caption)."""
-    if hasattr(module, "measure"):
-        m = module.measure(results, params)
-        fig = module.draw(m.data, params)
-        return m, fig, module.caption(params)
-    record = module.figure(results, params)
-    return Measurement(record.data, record.claims, record.tolerances), record.fig, record.caption
+    m = module.measure(results, params)
+    fig = module.draw(m.data, params)
+    return m, fig, module.caption(params)
 
 
 def write(outdir: str | Path, module: Any, measurement: Measurement, fig: Any, caption: str,
@@ -59,6 +45,10 @@ def write(outdir: str | Path, module: Any, measurement: Measurement, fig: Any, c
 
     if not measurement.claims:
         raise ValueError(f"figure {module.ID!r} made no claims: every figure must check one")
+    unkinded = [c.name for c in measurement.claims if c.kind is None]
+    if unkinded:
+        raise ValueError(f"figure {module.ID!r}: claims without a kind (reproduction or "
+                         f"consistency): {unkinded}")
     outdir = Path(outdir)
     paths = plotting.save(fig, outdir / module.ID)
     doc = {

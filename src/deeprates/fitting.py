@@ -1,4 +1,4 @@
-"""Power-law fits shared by every track (FIGURES.md, "Fitting power laws").
+"""Power-law fits shared by every track (docs/figures.md; the method follows arXiv:2105.00507 and 2202.00992).
 
 Rules this module implements:
 - samples on a geometric grid, so every decade weighs the same in the least-squares fit of

@@ -39,7 +39,7 @@ NOT_IN_RESULTS = frozenset({"matplotlib", "seaborn", "snakemake", "jsonschema", 
 
 
 def figure_ids(config: dict) -> list[str]:
-    """Figures the config asks for, in catalog order."""
+    """Figures the config asks for, in registry order."""
     wanted = config.get("figures") or {}
     return [f for f in figures.FIGURES if f in wanted]
 

@@ -1,7 +1,7 @@
 """Deep narrow networks with discontinuous weight selection: the digit chain.
 
 A construction of our own in the spirit of arXiv:1802.03620 (Theorem 2 and its proof) and
-arXiv:1906.09477 (the phase diagram for smoothness r <= 1), following FIGURES.md A4:
+arXiv:1906.09477 (the phase diagram for smoothness r <= 1), as documented in docs/figures/phase-diagram.md:
 
 - coarse: the values F_i = f(i/N), and f_1 = their piecewise-linear interpolant;
 - fine: each patch [i/N, (i+1)/N] has M cells of width h = 1/(NM). f - F_i at the cell nodes is

@@ -9,7 +9,7 @@ the rows into the same `ReLUNet` of `Affine` maps everything else uses (sparse C
 Signed values that must survive a ReLU are carried as a pair sigma(v), sigma(-v) (exact: one of
 the two is zero); values known to be >= 0 as one unit. A pair of a value that is exactly 0 is
 two exact zeros, so anything read from it later is exactly 0 too: the partition-of-unity
-constructions rely on this (inactive terms contribute exact zeros, FIGURES.md A3).
+constructions rely on this (inactive terms contribute exact zeros, docs/figures/sobolev-taylor.md).
 
 Column order inside a row is unit creation order (CSR rows are sorted), so the floating-point
 summation order of every row is fixed by the construction. `product` interleaves its three

@@ -1,6 +1,6 @@
 """Explicit ReLU networks: a list of affine maps with ReLU between them, evaluated literally.
 
-Counting follows FIGURES.md track A: W = number of nonzero weights and biases, L = number of
+Counting: W = number of nonzero weights and biases, L = number of
 affine maps (depth), width = the largest hidden layer. Wide layers are stored as scipy sparse
 matrices; sparse products sum each row's nonzeros in a fixed order, which also makes results
 that the theory says are equal (e.g. the product network's exact zeros) bitwise equal.

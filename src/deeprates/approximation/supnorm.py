@@ -3,7 +3,7 @@
 A 1-D ReLU network is piecewise linear; between consecutive breakpoints the error
 target - network is target minus an affine function, whose extrema on a piece lie at the piece's
 ends, at the target's singular points, or where target' equals the piece's slope (critical
-points). Evaluating at exactly those candidates gives the sup norm (FIGURES.md track A: never
+points). Evaluating at exactly those candidates gives the sup norm (never
 trust a grid aligned with the network's dyadic breakpoints; it returns false zeros).
 
 Breakpoints are found by pushing the candidate set through the network layer by layer: within a

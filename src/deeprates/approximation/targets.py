@@ -1,6 +1,6 @@
 """Rough targets: sums of ridge powers f(x) = sum_i c_i rho(u_i . x - a_i), rho(t) = sgn(t)^q |t|^beta.
 
-FIGURES.md track A: a target that is to exhibit a class rate must be rough at every tested
+A target that is to exhibit a class rate must be rough at every tested
 scale, so its singularities sit at fixed irrational positions that no dyadic or uniform grid
 of the constructions hits (here: the golden-ratio sequence, well spread and irrational).
 
