@@ -128,7 +128,7 @@ def cmd_figdiff(args: argparse.Namespace) -> int:
     from deeprates.figdiff import FigdiffError, figdiff
 
     try:
-        report = figdiff(args.figures, args.against, args.out)
+        report = figdiff(args.figures, args.against, args.out, args.committed)
     except FigdiffError as exc:
         print(f"figdiff: {exc}", file=sys.stderr)
         return 2
@@ -279,7 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("figdiff", help="compare figures/ with a git revision")
     d.add_argument("--against", default="HEAD", help="git revision (default HEAD)")
-    d.add_argument("--figures", default=Path("figures"), type=Path)
+    d.add_argument("--figures", default=Path("figures"), type=Path,
+                   help="the folder to check (default figures/)")
+    d.add_argument("--committed", default=None,
+                   help="the revision's folder to compare it with (default: the same path); CI "
+                        "compares its second-machine figures with --committed figures")
     d.add_argument("--out", default=Path("results/figdiff"), type=Path)
     d.set_defaults(func=cmd_figdiff)
 
