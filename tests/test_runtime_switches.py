@@ -24,6 +24,13 @@ def test_perturbation_moves_every_float_a_little_and_nothing_else():
     assert runtime.perturb_params(params, 0.0) is params
 
 
+def test_values_that_name_the_case_are_not_perturbed():
+    params = {"alphas": [{"alpha": 1.0, "lr": 0.3}], "beta": 0.25}
+    out = runtime.perturb_params(params, 1e-15, keep=runtime.case_values("beta0.25-alpha1"))
+    assert out["alphas"][0]["alpha"] == 1.0 and out["beta"] == 0.25
+    assert out["alphas"][0]["lr"] != 0.3
+
+
 def test_switches_from_the_environment(monkeypatch):
     monkeypatch.delenv(runtime.THREADS_ENV, raising=False)
     monkeypatch.delenv(runtime.PERTURB_ENV, raising=False)

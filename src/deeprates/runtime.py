@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -70,20 +71,28 @@ def perturbation(explicit: float | None = None) -> float:
     return rel
 
 
-def perturb_params(params: object, rel: float, path: str = "") -> object:
+def case_values(case: str) -> frozenset[float]:
+    """The numbers in a case name ("beta1-alpha0.25" -> {1.0, 0.25})."""
+    return frozenset(float(x) for x in re.findall(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?", case))
+
+
+def perturb_params(params: object, rel: float, path: str = "",
+                   keep: frozenset[float] = frozenset()) -> object:
     """Every float in `params` times (1 + rel u), u in [-1, 1] from a hash of its path.
 
     Deterministic (the same run twice gives the same bytes) and different for every parameter,
     so no two inputs move together. Integers, booleans and strings are left alone: they are
-    counts, seeds and names, which a machine does not round.
+    counts, seeds and names, which a machine does not round. So are floats whose value is in
+    `keep` (`case_values` of the job's case name): they identify the case (modules look them up
+    by equality), they are not inputs a machine computes.
     """
     if rel == 0.0:
         return params
     if isinstance(params, dict):
-        return {k: perturb_params(v, rel, f"{path}.{k}") for k, v in params.items()}
+        return {k: perturb_params(v, rel, f"{path}.{k}", keep) for k, v in params.items()}
     if isinstance(params, list):
-        return [perturb_params(v, rel, f"{path}[{i}]") for i, v in enumerate(params)]
-    if isinstance(params, float):
+        return [perturb_params(v, rel, f"{path}[{i}]", keep) for i, v in enumerate(params)]
+    if isinstance(params, float) and params not in keep:
         h = hashlib.sha256(path.encode()).digest()
         u = int.from_bytes(h[:8], "little") / 2.0**63 - 1.0
         return params * (1.0 + rel * u)
