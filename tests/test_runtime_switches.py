@@ -29,6 +29,9 @@ def test_values_that_name_the_case_are_not_perturbed():
     out = runtime.perturb_params(params, 1e-15, keep=runtime.case_values("beta0.25-alpha1"))
     assert out["alphas"][0]["alpha"] == 1.0 and out["beta"] == 0.25
     assert out["alphas"][0]["lr"] != 0.3
+    others = {f"x{i}": 1.5 for i in range(5)}
+    out = runtime.perturb_params({"M": 1.0, **others}, 1e-15, exact=("M",))
+    assert out["M"] == 1.0 and any(out[k] != 1.5 for k in others)
 
 
 def test_switches_from_the_environment(monkeypatch):

@@ -59,7 +59,8 @@ def cmd_compute(args: argparse.Namespace) -> int:
             + (f", float parameters perturbed by {rel:g} relative)" if rel else ")"))
     t0 = time.perf_counter()
     result = module.compute(args.case, runtime.perturb_params(
-        params, rel, keep=runtime.case_values(args.case)), ctx)
+        params, rel, keep=runtime.case_values(args.case),
+        exact=runtime.EXACT_PARAMS.get(args.figure, ())), ctx)
     ctx.log(f"done in {time.perf_counter() - t0:.2f}s")
     doc = {
         "figure": args.figure,

@@ -71,27 +71,37 @@ def perturbation(explicit: float | None = None) -> float:
     return rel
 
 
+# Float parameters a machine never rounds and an experiment needs exactly: left unperturbed.
+EXACT_PARAMS = {
+    # the aligned-grid check counts the false zeros of grids that hit the dyadic breakpoints
+    # exactly; M = 1 (1 + 1e-16) moves every grid point off them and the check loses its object
+    "relu-product": ("M",),
+}
+
+
 def case_values(case: str) -> frozenset[float]:
     """The numbers in a case name ("beta1-alpha0.25" -> {1.0, 0.25})."""
     return frozenset(float(x) for x in re.findall(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?", case))
 
 
 def perturb_params(params: object, rel: float, path: str = "",
-                   keep: frozenset[float] = frozenset()) -> object:
+                   keep: frozenset[float] = frozenset(), exact: tuple[str, ...] = ()) -> object:
     """Every float in `params` times (1 + rel u), u in [-1, 1] from a hash of its path.
 
     Deterministic (the same run twice gives the same bytes) and different for every parameter,
     so no two inputs move together. Integers, booleans and strings are left alone: they are
     counts, seeds and names, which a machine does not round. So are floats whose value is in
     `keep` (`case_values` of the job's case name): they identify the case (modules look them up
-    by equality), they are not inputs a machine computes.
+    by equality), they are not inputs a machine computes; and parameters named in `exact`
+    (EXACT_PARAMS of the figure), at any depth.
     """
     if rel == 0.0:
         return params
     if isinstance(params, dict):
-        return {k: perturb_params(v, rel, f"{path}.{k}", keep) for k, v in params.items()}
+        return {k: v if k in exact else perturb_params(v, rel, f"{path}.{k}", keep, exact)
+                for k, v in params.items()}
     if isinstance(params, list):
-        return [perturb_params(v, rel, f"{path}[{i}]", keep) for i, v in enumerate(params)]
+        return [perturb_params(v, rel, f"{path}[{i}]", keep, exact) for i, v in enumerate(params)]
     if isinstance(params, float) and params not in keep:
         h = hashlib.sha256(path.encode()).digest()
         u = int.from_bytes(h[:8], "little") / 2.0**63 - 1.0
