@@ -111,6 +111,10 @@ def test_missing_and_new_files_fail(committed):
     assert "missing" in reasons["toy.png"] and "not in HEAD" in reasons["extra.json"]
 
 
+def test_integers_are_exact_whatever_the_precision():
+    assert compare_json({"n": 3}, {"n": 4}, {"default": {"rel": 1.0, "abs": 10}})
+
+
 def test_compare_json_rules():
     tol = {"default": {"rel": 1e-9, "abs": 0}, "a.b": {"rel": 0.1, "abs": 0}}
     assert compare_json({"a": {"b": [1.0]}}, {"a": {"b": [1.05]}}, tol) == []
@@ -118,3 +122,86 @@ def test_compare_json_rules():
     assert compare_json({"x": True}, {"x": False}, tol)
     assert compare_json({"x": float("nan")}, {"x": float("nan")}, tol) == []
     assert compare_json({"x": [1, 2]}, {"x": [1, 2, 3]}, tol)
+
+
+def _edit(committed: Path, change) -> None:
+    path = committed / "figures" / "toy.json"
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(doc))
+
+
+def test_claim_status_change_fails_even_within_data_precision(committed):
+    def flip(doc):
+        doc["tolerances"]["claims"] = {"rel": 1.0, "abs": 1.0}  # data precision allows anything
+        doc["claims"][0]["status"] = "FAIL"
+    _edit(committed, flip)
+    # the committed tolerances are the ones read: loosen them there too
+    _git(committed, "add", "figures")
+    _git(committed, "commit", "-qm", "loose claims precision")
+    _edit(committed, lambda doc: doc["claims"][0].update(status="PASS"))
+    report = figdiff(committed / "figures", "HEAD", committed / "out")
+    fail = next(o for o in report.outcomes if o.name.endswith("toy.json"))
+    assert not fail.passed and "status FAIL -> PASS" in fail.reason
+
+
+def test_claim_measured_may_move_a_tenth_of_its_tolerance(committed):
+    # the toy claim: |measured - 2| <= 0.5, so 0.05 is the most it may move
+    def loosen(doc):
+        doc["tolerances"]["claims"] = {"rel": 1.0, "abs": 1.0}
+    _edit(committed, loosen)
+    _git(committed, "add", "figures")
+    _git(committed, "commit", "-qm", "loose claims precision")
+    _edit(committed, lambda doc: doc["claims"][0].update(measured=2.04))
+    assert figdiff(committed / "figures", "HEAD", committed / "out").n_failed == 0
+    _edit(committed, lambda doc: doc["claims"][0].update(measured=2.06))
+    report = figdiff(committed / "figures", "HEAD", committed / "out")
+    fail = next(o for o in report.outcomes if o.name.endswith("toy.json"))
+    assert not fail.passed and "0.1 x its tolerance" in fail.reason
+
+
+def test_claim_scale_reads_each_tolerance_form():
+    from deeprates.figdiff import claim_scale
+
+    assert claim_scale({"tolerance": "|measured - theory| <= 0.03", "measured": 0.2}) == 0.03
+    assert claim_scale({"tolerance": "|measured/theory - 1| <= 0.01", "theory": 4.0}) == 0.04
+    assert claim_scale({"tolerance": "measured in [0, 1e-06]", "measured": 0.0}) == 1e-06
+    # one-sided: the committed value's margin to its bound
+    assert claim_scale({"tolerance": "measured in [-inf, 1.000000001]", "measured": 0.8}) == \
+        pytest.approx(0.200000001)
+    assert claim_scale({"tolerance": "exact", "measured": 3}) is None
+
+
+def test_number_report_says_how_far_it_moved_and_the_precision(committed):
+    _edit(committed, lambda doc: doc["data"]["y"].__setitem__(10, doc["data"]["y"][10] * 1.001))
+    report = figdiff(committed / "figures", "HEAD", committed / "out")
+    fail = next(o for o in report.outcomes if not o.passed)
+    assert "moved 0.001 relative" in fail.reason and "precision rel 1e-09" in fail.reason
+
+
+def test_truncated_png_is_named_and_the_summary_still_printed(committed):
+    png = committed / "figures" / "toy.png"
+    png.write_bytes(png.read_bytes()[:200])
+    report = figdiff(committed / "figures", "HEAD", committed / "out")
+    fail = next(o for o in report.outcomes if o.name.endswith("toy.png"))
+    assert not fail.passed and "unreadable" in fail.reason and "toy.png" in fail.reason
+    assert report.lines()[-1] == "1 passed, 1 failed"
+
+
+def test_rounding_level_redraw_passes_a_real_change_fails(committed):
+    _write_toy(committed / "figures", noise=1e-12)  # the line moves by 1e-12 of its height
+    assert figdiff(committed / "figures", "HEAD", committed / "out").n_failed == 0
+    _write_toy(committed / "figures", noise=0.02)   # 2% of the axis: a visible shift
+    report = figdiff(committed / "figures", "HEAD", committed / "out")
+    assert any(o.name.endswith("toy.png") and not o.passed for o in report.outcomes)
+
+
+def test_another_folder_against_the_committed_one(committed):
+    import shutil
+
+    other = committed / "results" / "second-machine" / "figures"
+    shutil.copytree(committed / "figures", other)
+    report = figdiff(other, "HEAD", committed / "out", committed="figures")
+    assert report.n_failed == 0 and report.n_passed == 2
+    (other / "toy.json").write_text((other / "toy.json").read_text().replace('"slope": 2.0', '"slope": 2.5'))
+    assert figdiff(other, "HEAD", committed / "out", committed="figures").n_failed == 1

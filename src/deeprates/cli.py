@@ -64,16 +64,20 @@ def cmd_compute(args: argparse.Namespace) -> int:
     ctx = runtime.RunContext(seed=seed, threads=args.threads, device_request=args.device,
                              label=f"{args.figure}/{args.case}", inputs=list(args.inputs),
                              checkpoint_dir=ckpt_dir)
-    ctx.log(f"start (seed {seed}, {args.threads} thread(s))")
+    rel = runtime.perturbation(args.perturb)
+    ctx.log(f"start (seed {seed}, {args.threads} thread(s)"
+            + (f", float parameters perturbed by {rel:g} relative)" if rel else ")"))
     t0 = time.perf_counter()
-    result = module.compute(args.case, params, ctx)
+    result = module.compute(args.case, runtime.perturb_params(
+        params, rel, keep=runtime.case_values(args.case),
+        exact=runtime.EXACT_PARAMS.get(args.figure, ())), ctx)
     ctx.log(f"done in {time.perf_counter() - t0:.2f}s")
     doc = {
         "figure": args.figure,
         "case": args.case,
         "params": params,
         "seed": seed,
-        "provenance": ctx.provenance(),
+        "provenance": {**ctx.provenance(), **({"perturb": rel} if rel else {})},
         "result": result,
     }
     atomic_io.write_json(args.out, doc)
@@ -167,7 +171,7 @@ def cmd_figdiff(args: argparse.Namespace) -> int:
     from deeprates.figdiff import FigdiffError, figdiff
 
     try:
-        report = figdiff(args.figures, args.against, args.out)
+        report = figdiff(args.figures, args.against, args.out, args.committed)
     except FigdiffError as exc:
         print(f"figdiff: {exc}", file=sys.stderr)
         return 2
@@ -279,7 +283,6 @@ def cmd_voxel_features(args: argparse.Namespace) -> int:
     from deeprates.voxel.extraction import extract_chunk
     from deeprates.voxel.mesh import MeshError
 
-    runtime.limit_threads(args.threads)
     spec = _voxel_spec(args)
     entries = read_manifest(args.manifest)[args.part * spec.chunk_size:(args.part + 1) * spec.chunk_size]
     if not entries:
@@ -328,7 +331,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("case")
     c.add_argument("--params", default="{}", help="the figure's config section, as JSON")
     c.add_argument("--seed", type=int, default=0, help="the config's base seed")
-    c.add_argument("--threads", type=int, default=1)
+    c.add_argument("--threads", type=int, default=1,
+                   help="native thread pools (BLAS, OpenMP, torch); DEEPRATES_BLAS_THREADS overrides")
+    c.add_argument("--perturb", type=float, default=None, metavar="EPS",
+                   help="multiply every float parameter by (1 + EPS u), u in [-1, 1] fixed per "
+                        "parameter: a rounding-level input change (default: DEEPRATES_PERTURB or 0)")
     c.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     c.add_argument("--inputs", nargs="*", default=[], type=Path,
                    help="upstream files the job reads (the module's inputs(case, params))")
@@ -372,7 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("figdiff", help="compare figures/ with a git revision")
     d.add_argument("--against", default="HEAD", help="git revision (default HEAD)")
-    d.add_argument("--figures", default=Path("figures"), type=Path)
+    d.add_argument("--figures", default=Path("figures"), type=Path,
+                   help="the folder to check (default figures/)")
+    d.add_argument("--committed", default=None,
+                   help="the revision's folder to compare it with (default: the same path); CI "
+                        "compares its second-machine figures with --committed figures")
     d.add_argument("--out", default=Path("results/figdiff"), type=Path)
     d.set_defaults(func=cmd_figdiff)
 
@@ -427,11 +438,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "compute" or getattr(args, "connectivity_command", None) == "train":
+    if (args.command == "compute" or getattr(args, "connectivity_command", None) == "train"
+            or getattr(args, "voxel_command", None) == "features"):
         # Before numpy/torch load: OpenBLAS and OpenMP read their thread counts once, at load
         # time, so limiting them after `import numpy` (atomic_io below) has no effect.
         from deeprates import runtime
 
+        try:
+            args.threads = runtime.job_threads(args.threads)
+            if args.command == "compute":
+                runtime.perturbation(args.perturb)  # a bad value fails before any work
+        except ValueError as exc:
+            raise SystemExit(f"deeprates: {exc}") from None
         runtime.limit_threads(args.threads)
 
     from deeprates.atomic_io import ResultError

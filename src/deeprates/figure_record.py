@@ -5,9 +5,11 @@ the claims; no matplotlib, so tests can feed it perturbed results) and `draw(dat
 a matplotlib Figure drawn from `Measurement.data` alone.
 
 A reader must be able to redraw a figure from its JSON alone, so data carry their units and
-labels. `tolerances` maps a JSON path prefix (e.g. "data.mc" or "claims") to the absolute and
-relative tolerance `figdiff` allows for numbers under it; the longest matching prefix wins.
-The default (exact up to 1e-9 relative) suits deterministic runs on one machine kind.
+labels. `tolerances` maps a JSON path prefix (e.g. "data.mc" or "claims") to the precision every
+number under it reproduces to on another machine (`rel`, `abs`, and `why`), which `figdiff` reads
+from the committed JSON; the longest matching prefix wins and `default` covers the rest. They are
+written from the rules of deeprates.precision, then what the module declares in
+`Measurement.tolerances`.
 """
 
 from __future__ import annotations
@@ -16,10 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deeprates import atomic_io
+from deeprates import atomic_io, precision
 from deeprates.claims import Claim
-
-DEFAULT_TOLERANCE = {"rel": 1e-9, "abs": 1e-12}
 
 
 @dataclass
@@ -60,7 +60,7 @@ def write(outdir: str | Path, module: Any, measurement: Measurement, fig: Any, c
         "params": params,
         "data": measurement.data,
         "claims": [c.to_dict() for c in measurement.claims],
-        "tolerances": {"default": DEFAULT_TOLERANCE, **measurement.tolerances},
+        "tolerances": precision.tolerances(module.ID, measurement.tolerances),
     }
     json_path = outdir / f"{module.ID}.json"
     atomic_io.write_json(json_path, doc)

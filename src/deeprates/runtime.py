@@ -3,12 +3,22 @@
 Each Snakemake job runs one `python -m deeprates compute ...`; the job's thread budget comes from
 the rule's `threads`, so BLAS/OpenMP/torch are limited to it here (on a 2-core laptop two
 single-threaded jobs in parallel beat one job fighting over both cores).
+
+Two switches make a run behave like one on another machine, to measure (and in CI, check) what
+the figures' numbers reproduce to (docs/reproducibility.md):
+- DEEPRATES_BLAS_THREADS=n: every job's native pools (BLAS, OpenMP, torch, xgboost) use n threads
+  whatever the rule asked for; a different thread count changes the summation order of BLAS
+  reductions, as a different CPU kernel does;
+- DEEPRATES_PERTURB=eps (or `compute --perturb eps`): every float parameter x of a compute job
+  becomes x (1 + eps u), u in [-1, 1] fixed by the parameter's path: inputs moved at the rounding
+  level, as a different libm or compiler moves them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -26,6 +36,77 @@ def derive_seed(base: int, *names: object) -> int:
     """
     h = hashlib.sha256(repr((int(base), *map(str, names))).encode()).digest()
     return int.from_bytes(h[:4], "little")
+
+
+THREADS_ENV = "DEEPRATES_BLAS_THREADS"
+PERTURB_ENV = "DEEPRATES_PERTURB"
+
+
+def job_threads(requested: int) -> int:
+    """The thread count a job uses: `requested` unless DEEPRATES_BLAS_THREADS overrides it."""
+    text = os.environ.get(THREADS_ENV, "").strip()
+    if not text:
+        return int(requested)
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"environment variable {THREADS_ENV}={text!r}: expected a positive integer")
+    return n
+
+
+def perturbation(explicit: float | None = None) -> float:
+    """Relative size of the input perturbation: `explicit` if given, else DEEPRATES_PERTURB, else 0."""
+    if explicit is not None:
+        rel = float(explicit)
+    else:
+        text = os.environ.get(PERTURB_ENV, "").strip()
+        try:
+            rel = float(text) if text else 0.0
+        except ValueError:
+            raise ValueError(f"environment variable {PERTURB_ENV}={text!r}: expected a number") from None
+    if not 0.0 <= rel < 1e-6:
+        raise ValueError(f"input perturbation {rel!r}: expected 0 <= eps < 1e-6 (a rounding-level change)")
+    return rel
+
+
+# Float parameters a machine never rounds and an experiment needs exactly: left unperturbed.
+EXACT_PARAMS = {
+    # the aligned-grid check counts the false zeros of grids that hit the dyadic breakpoints
+    # exactly; M = 1 (1 + 1e-16) moves every grid point off them and the check loses its object
+    "relu-product": ("M",),
+}
+
+
+def case_values(case: str) -> frozenset[float]:
+    """The numbers in a case name ("beta1-alpha0.25" -> {1.0, 0.25})."""
+    return frozenset(float(x) for x in re.findall(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?", case))
+
+
+def perturb_params(params: object, rel: float, path: str = "",
+                   keep: frozenset[float] = frozenset(), exact: tuple[str, ...] = ()) -> object:
+    """Every float in `params` times (1 + rel u), u in [-1, 1] from a hash of its path.
+
+    Deterministic (the same run twice gives the same bytes) and different for every parameter,
+    so no two inputs move together. Integers, booleans and strings are left alone: they are
+    counts, seeds and names, which a machine does not round. So are floats whose value is in
+    `keep` (`case_values` of the job's case name): they identify the case (modules look them up
+    by equality), they are not inputs a machine computes; and parameters named in `exact`
+    (EXACT_PARAMS of the figure), at any depth.
+    """
+    if rel == 0.0:
+        return params
+    if isinstance(params, dict):
+        return {k: v if k in exact else perturb_params(v, rel, f"{path}.{k}", keep, exact)
+                for k, v in params.items()}
+    if isinstance(params, list):
+        return [perturb_params(v, rel, f"{path}[{i}]", keep, exact) for i, v in enumerate(params)]
+    if isinstance(params, float) and params not in keep:
+        h = hashlib.sha256(path.encode()).digest()
+        u = int.from_bytes(h[:8], "little") / 2.0**63 - 1.0
+        return params * (1.0 + rel * u)
+    return params
 
 
 def limit_threads(n: int) -> None:
