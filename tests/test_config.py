@@ -110,7 +110,7 @@ def test_override_of_one_anchored_section_leaves_the_others(tmp_path):
 
 def test_prepare_leaves_its_input_alone():
     raw = {"figures": {"relu-product": {"M": 1.0}}}
-    out = cfg.prepare(raw)
+    out = check_config(raw, local=True)
     assert raw == {"figures": {"relu-product": {"M": 1.0}}}
     assert out["figures"]["relu-product"]["m_max"] == 16
 
@@ -131,7 +131,7 @@ def test_non_finite_numbers_are_rejected_naming_the_key(default, value):
     bad = copy.deepcopy(default)
     bad["figures"]["relu-product"]["M"] = value
     with pytest.raises(cfg.ConfigError, match="figures.relu-product.M: .* not a finite number"):
-        cfg.prepare(bad)
+        check_config(bad, local=True)
 
 
 def test_non_finite_in_yaml_is_rejected_by_check_config(repo, tmp_path):
@@ -147,7 +147,7 @@ def test_memory_setting_values_have_maxima(default):
     bad = copy.deepcopy(default)
     bad["figures"]["relu-product"]["random_points"] = 10**12
     with pytest.raises(cfg.ConfigError, match="figures.relu-product.random_points"):
-        cfg.prepare(bad)
+        check_config(bad, local=True)
 
 
 def test_too_many_jobs_are_refused_naming_the_figure(default):
@@ -156,7 +156,7 @@ def test_too_many_jobs_are_refused_naming_the_figure(default):
     bad = copy.deepcopy(default)
     bad["figures"]["spectral-algorithms"].update(seeds=100000, seeds_per_job=1)
     with pytest.raises(cfg.ConfigError, match="figures.spectral-algorithms: 200000 compute jobs .* max_jobs"):
-        cfg.prepare(bad)
+        check_config(bad, local=True)
     bad["max_jobs"] = 300000
     cfg.check(bad)  # a stated limit the user may raise
 
@@ -168,8 +168,8 @@ def test_cuda_without_cuda_is_refused_for_local_runs(default, monkeypatch):
     bad = copy.deepcopy(default)
     bad["device"] = "cuda"
     with pytest.raises(cfg.ConfigError, match="config key device"):
-        cfg.prepare(bad)
-    cfg.prepare(bad, local=False)  # a cluster's submit host need not have the GPU
+        check_config(bad, local=True)
+    check_config(bad, local=False)  # a cluster's submit host need not have the GPU
 
 
 def test_unwritable_output_folder_is_refused(default, tmp_path, monkeypatch):
@@ -182,7 +182,7 @@ def test_unwritable_output_folder_is_refused(default, tmp_path, monkeypatch):
     bad = copy.deepcopy(default)
     bad["figures_dir"] = str(ro)
     with pytest.raises(cfg.ConfigError, match=f"config key figures_dir: {ro}"):
-        cfg.prepare(bad)
+        check_config(bad, local=True)
     bad["figures_dir"] = str(ro / "sub" / "dir")  # not there yet: its first existing parent counts
     with pytest.raises(cfg.ConfigError, match="config key figures_dir"):
-        cfg.prepare(bad)
+        check_config(bad, local=True)

@@ -26,7 +26,7 @@ def _write_toy(figdir: Path, slope: float = 2.0, size=(3.4, 2.9), noise: float =
     x = np.linspace(0, 1, 50)
     ax.plot(x, slope * x + noise)
     claim = Claim.close("toy", "slope", paper="p", statement="s", measured=slope, theory=2.0,
-                        tol=0.5, why="w")
+                        tol=0.5, why="w", kind="consistency")
     m = figure_record.Measurement({"x": x, "y": slope * x, "mc": [1.0 + noise]}, [claim],
                                   tolerances={"data.mc": {"rel": 0.05, "abs": 0}})
     figure_record.write(figdir, _Module, m, fig, "caption", {"slope": slope})

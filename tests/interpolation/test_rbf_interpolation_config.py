@@ -6,7 +6,8 @@ import copy
 
 import pytest
 
-from deeprates.config import ConfigError, check, load_yaml, merged
+from deeprates.config import ConfigError, load_yaml, merged
+from deeprates.figures import check_config as check
 
 FIG = "rbf-interpolation"
 
