@@ -205,3 +205,15 @@ def test_another_folder_against_the_committed_one(committed):
     assert report.n_failed == 0 and report.n_passed == 2
     (other / "toy.json").write_text((other / "toy.json").read_text().replace('"slope": 2.0', '"slope": 2.5'))
     assert figdiff(other, "HEAD", committed / "out", committed="figures").n_failed == 1
+
+
+def test_claim_prose_numbers_move_within_precision_but_words_may_not():
+    from deeprates.figdiff import compare_json
+
+    exp = {"claims": [{"detail": "fit window [6.641e+05, 1.196e+10], 170 points", "measured": 0.5}]}
+    moved = {"claims": [{"detail": "fit window [6.641e+05, 1.182e+10], 170 points", "measured": 0.5}]}
+    reworded = {"claims": [{"detail": "fit range [6.641e+05, 1.196e+10], 170 points", "measured": 0.5}]}
+    assert compare_json(exp, moved, {}) == []
+    assert compare_json(exp, reworded, {})  # the words are compared exactly
+    # outside a claim's prose every string is still compared exactly
+    assert compare_json({"data": {"label": "N = 1"}}, {"data": {"label": "N = 2"}}, {})

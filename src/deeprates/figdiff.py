@@ -132,7 +132,19 @@ def compare_json(expected: Any, actual: Any, tolerances: dict[str, dict], path: 
         moved = f"moved {abs(a - e) / abs(e):.2g} relative" if e and math.isfinite(e - a) else "changed"
         return [f"{here}: expected {e!r}, got {a!r}, {moved} (precision rel {tol['rel']:g}, "
                 f"abs {tol['abs']:g})"]
+    if (isinstance(expected, str) and isinstance(actual, str) and path.startswith("claims.")
+            and path.rsplit(".", 1)[-1] in PROSE):
+        # A claim's prose repeats numbers (a fit window, a percentage) that are checked on
+        # their own terms: the claim's measured value, its control's value and its status.
+        # The prose must say the same thing; its numbers may move within their precision.
+        if _NUMBER.sub("#", expected) == _NUMBER.sub("#", actual):
+            return []
     return [] if expected == actual else [f"{here}: expected {expected!r}, got {actual!r}"]
+
+
+#: free-text fields of a claim, compared with their numbers masked
+PROSE = frozenset({"detail", "deviation", "statement"})
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 _TOL_ABS = re.compile(r"\|measured - theory\| <= (\S+)")
