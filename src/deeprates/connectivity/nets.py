@@ -144,6 +144,8 @@ def train(spec: NetSpec, device: str = "cpu", threads: int = 1, checkpoint_dir: 
                 "training.lr"
             )
         history.append({"epoch": epoch + 1, "train_loss": mean, "lr": learning_rate(spec, epoch)})
+        if (epoch + 1) % max(1, spec.epochs // 10) == 0:  # progress: ten lines per run
+            log(f"epoch {epoch + 1}/{spec.epochs}: train loss {mean:.4g}")
         if ckpt.due() or epoch + 1 == spec.epochs:
             ckpt.save(epoch + 1, {"model": model.state_dict(), "opt": opt.state_dict(),
                                   "epoch": epoch + 1, "history": history})
