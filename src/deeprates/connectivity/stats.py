@@ -28,3 +28,19 @@ def paired(diffs) -> tuple[float, float, float]:
 def spearman(x, y) -> float:
     rho = spearmanr(np.asarray(x, float), np.asarray(y, float)).statistic
     return float(rho)
+
+
+def ordering_claim(figure: str, paper: str, name: str, diffs, hi: str, lo: str, statement: str):
+    """The reproduction claim "method `hi` has a higher barrier than method `lo`", measured as the
+    mean of the paired differences `diffs` over endpoint pairs. Its control is the paired null
+    "the two methods do not differ", rejected when the mean lies beyond 2 standard errors."""
+    from deeprates.claims import Claim, Control
+
+    mean, se, z = paired(diffs)
+    return Claim.within(
+        figure, name, paper=paper, kind="reproduction", statement=statement,
+        measured=mean, lo=0.0, hi=None, theory="> 0", stat_err=se,
+        why="the paper's ordering; paired differences over all (width, pair) endpoint pairs",
+        detail=f"mean paired difference {mean:.4g} +- {se:.2g} (SE), z = {z:.2f}, {len(diffs)} pairs",
+        control=Control(f"{hi} and {lo} do not differ (paired null)", round(z, 3), bool(z > 2),
+                        "rejected when the mean lies beyond 2 standard errors"))

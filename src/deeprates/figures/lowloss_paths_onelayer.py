@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from deeprates import plotting
-from deeprates.claims import Alt, Claim, Control, apply_deviations
+from deeprates.claims import Claim, Control, apply_deviations
 from deeprates.config import ConfigError
 from deeprates.connectivity import nets as cnets
 from deeprates.connectivity import paths, stats
@@ -182,15 +182,8 @@ def measure(results: dict, p: dict) -> Measurement:
     pooled = {m: bar[m].ravel() for m in METHODS}
 
     def order_claim(name, hi_m, lo_m, statement):
-        mean, se, z = stats.paired(pooled[hi_m] - pooled[lo_m])
-        return Claim.within(
-            ID, name, paper=PAPER, kind="reproduction", statement=statement,
-            measured=mean, lo=0.0, hi=None, theory="> 0", stat_err=se,
-            why="the paper's ordering; paired differences over all (width, pair) endpoint pairs",
-            detail=f"mean paired difference {mean:.4g} +- {se:.2g} (SE), z = {z:.2f}, "
-                   f"{len(pooled[hi_m])} pairs",
-            control=Control(f"{hi_m} and {lo_m} do not differ (paired null)", round(z, 3),
-                            bool(z > 2), "rejected when the mean lies beyond 2 standard errors"))
+        return stats.ordering_claim(ID, PAPER, name, pooled[hi_m] - pooled[lo_m], hi_m, lo_m,
+                                    statement)
 
     claims += [
         order_claim("barrier Linear > Arc", "Linear", "Arc",
