@@ -289,3 +289,19 @@ def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 
     end = max(np.abs(zs[0] - z_a).max(), np.abs(zs[-1] - z_b).max()) / scale
     return PathCurve(tt, np.array(loss), np.array(err), float(end),
                      np.array(dev) if dev else None)
+
+
+def pair_record(a: list[Layer], b: list[Layer], b_permuted: list[Layer], path, methods,
+                permuted_methods, split, points: int) -> dict:
+    """One endpoint pair's row of a figure's result: for each method (`path` is onelayer_path or
+    deep_path) the curves, barrier, endpoint deviation and WA deviation; and the barriers of
+    `permuted_methods` with B's neurons permuted (the same function: OT must not notice)."""
+    row = {"curves": {}}
+    for m in methods:
+        c = path(a, b, m, split, points)
+        row["curves"][m] = {"t": c.t, "train_loss": c.train_loss, "test_error": c.test_error,
+                            "barrier": c.barrier(), "endpoint_dev": c.endpoint_dev}
+        if c.train_logits_dev is not None:
+            row["curves"][m]["wa_logits_dev"] = float(c.train_logits_dev.max())
+    row["permuted"] = {m: path(a, b_permuted, m, split, points).barrier() for m in permuted_methods}
+    return row

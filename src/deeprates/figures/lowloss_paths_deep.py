@@ -61,17 +61,10 @@ def compute(case: str, p: dict, ctx) -> dict:
     pairs = []
     for k in ctx.progress(range(p["pairs"]), f"pairs at width {w}"):
         A, B = trained[2 * k].layers, trained[2 * k + 1].layers
-        row = {"seeds": [trained[2 * k].spec.seed, trained[2 * k + 1].spec.seed], "curves": {}}
-        for m in METHODS:
-            c = paths.deep_path(A, B, m, split, p["points"])
-            row["curves"][m] = {"t": c.t, "train_loss": c.train_loss, "test_error": c.test_error,
-                                "barrier": c.barrier(), "endpoint_dev": c.endpoint_dev}
-            if c.train_logits_dev is not None:
-                row["curves"][m]["wa_logits_dev"] = float(c.train_logits_dev.max())
-        perms = [rng.permutation(w) for _ in range(p["hidden_layers"])]
-        Bp = paths.permute_deep(B, perms)
-        row["permuted"] = {m: paths.deep_path(A, Bp, m, split, p["points"]).barrier()
-                           for m in ("OT+B-fly", "Linear")}
+        Bp = paths.permute_deep(B, [rng.permutation(w) for _ in range(p["hidden_layers"])])
+        row = {"seeds": [trained[2 * k].spec.seed, trained[2 * k + 1].spec.seed],
+               **paths.pair_record(A, B, Bp, paths.deep_path, METHODS, ("OT+B-fly", "Linear"),
+                                   split, p["points"])}
         pairs.append(row)
     return {"width": w, "n_train": t["n_train"], "pairs": pairs,
             "nets": {tn.spec.name: tn.info for tn in trained}}

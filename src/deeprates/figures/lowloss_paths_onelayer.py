@@ -67,17 +67,11 @@ def compute(case: str, p: dict, ctx) -> dict:
     pairs = []
     for k in ctx.progress(range(p["pairs"]), f"pairs at N = {N}"):
         A, B = trained[2 * k].layers, trained[2 * k + 1].layers
-        row = {"seeds": [trained[2 * k].spec.seed, trained[2 * k + 1].spec.seed], "curves": {}}
-        for m in METHODS:
-            c = paths.onelayer_path(A, B, m, split, p["points"])
-            row["curves"][m] = {"t": c.t, "train_loss": c.train_loss, "test_error": c.test_error,
-                                "barrier": c.barrier(), "endpoint_dev": c.endpoint_dev}
-            if c.train_logits_dev is not None:
-                row["curves"][m]["wa_logits_dev"] = float(c.train_logits_dev.max())
         # The same function with B's neurons shuffled: OT must not notice, Linear must.
         Bp = paths.permute_hidden(B, rng.permutation(N))
-        row["permuted"] = {m: paths.onelayer_path(A, Bp, m, split, p["points"]).barrier()
-                           for m in ("OT", "Linear")}
+        row = {"seeds": [trained[2 * k].spec.seed, trained[2 * k + 1].spec.seed],
+               **paths.pair_record(A, B, Bp, paths.onelayer_path, METHODS, ("OT", "Linear"),
+                                   split, p["points"])}
         row["covariance"] = paths.covariance_traces(A, B, p["points"])
         pairs.append(row)
     return {"N": N, "n_train": t["n_train"], "pairs": pairs,
