@@ -90,7 +90,12 @@ SNAKEMAKE = sorted({_dry_run_key(c) for c in COMMANDS
                     if c.startswith("snakemake") and c not in COVERED_ELSEWHERE})
 
 
-@pytest.mark.parametrize("key", SNAKEMAKE, ids=lambda k: " ".join(k[0] + k[1] + (("--cache",) if k[2] else ())) or "default")
+def _key_id(key: tuple) -> str:
+    configs, targets, cache = key
+    return " ".join(configs + targets + (("--cache",) if cache else ())) or "default"
+
+
+@pytest.mark.parametrize("key", SNAKEMAKE, ids=_key_id)
 def test_snakemake_command_dry_runs(key, tmp_path, monkeypatch):
     configs, targets, cache = key
     args = ["-n", "--quiet", "rules", "--cores", "1", *targets]
