@@ -16,8 +16,8 @@ from deeprates import plotting
 from deeprates.claims import Alt, Claim
 from deeprates.config import ConfigError
 from deeprates.figure_record import Measurement
-from deeprates.fitting import fit_power_law, spectral_window
-from deeprates.training import beam
+from deeprates.fitting import fit_power_law
+from deeprates.training import beam, spectral
 
 ID = "beam-spectrum"
 TRACK = "training"
@@ -69,7 +69,7 @@ def cases(p: dict) -> list[str]:
 
 
 def compute(case: str, p: dict, ctx) -> dict:
-    from deeprates.training import device, spectral
+    from deeprates.training import device
 
     dev = device.setup(ctx.device, ctx.threads)
     n = p["n"]
@@ -129,7 +129,7 @@ def measure(results: dict, p: dict) -> Measurement:
     # The exponent is refitted here from the loss curve, on the spectral window of the measured
     # eigenvalues (modes k_lo .. n k_hi_fraction learned), so a changed curve changes the claim.
     t, loss = np.array(r["t"]), np.array(r["loss"])
-    window = spectral_window(lam, rate=2.0, k_lo=p["k_lo"], k_hi_fraction=p["k_hi_fraction"])
+    window = spectral.Spectrum(lam, np.asarray(r["c2"])).window(p["k_lo"], p["k_hi_fraction"])
     xi = fit_power_law(t, loss, window, tol=XI_TOL)
     # The theory curve comes from the interval's jumps alone, not from the measured spectrum.
     pred = beam.predicted_loss(t, beam.jump_constant(lo, hi))
