@@ -201,7 +201,8 @@ def draw(d: dict, p: dict):
     ax.axvspan(*d["k_range"], color="0.9", zorder=0, label="fit range")
     ax.set_xlabel("k")
     ax.set_ylabel(r"eigenvalue $\lambda_k$")
-    ax.set_ylim(lam[n // 2], lam[0] * 3)
+    # limits from the exact spectrum: lambda_(n/2) is rounding (see RESOLVED) and moved the axis
+    ax.set_ylim(exact[n // 2], exact[0] * 3)
     ax.set_title("spectrum")
     # the spectrum runs along the diagonal: legend above it, inset below it
     ax.legend(loc="upper right", fontsize=6.5)
