@@ -106,3 +106,28 @@ def test_spectral_window():
     assert hi == pytest.approx(1 / (0.5 * 50**-2.0))
     with pytest.raises(FitError):
         spectral_window(lam[:100])
+
+
+def test_spectral_window_ignores_the_sign_of_eigenvalues_below_the_rounding_floor():
+    # d = 1 random features: lambda_k ~ k^-4 reaches rounding (~1e-17 lambda_1) before k = n;
+    # an eigensolver returns those of either sign, and counting the positive ones moved the
+    # window end with the summation order (1.2% on a second machine).
+    from deeprates.fitting import resolved_modes, spectral_window
+
+    n = 2000
+    lam = np.arange(1, n + 1, dtype=float) ** -4.0
+    floor = n * np.finfo(float).eps * lam[0]
+    rng = np.random.default_rng(0)
+    wins = []
+    for _ in range(3):
+        noisy = lam.copy()
+        noisy[lam < floor] = 1e-17 * rng.uniform(-1, 1, int(np.sum(lam < floor)))
+        assert resolved_modes(noisy, floor) == (n, int(np.sum(lam > floor)))
+        wins.append(spectral_window(noisy, rate=2.0, k_lo=10, k_hi_fraction=0.05, floor=floor))
+        assert wins[-1][1] == 1 / (2 * lam[99])  # mode n/20 = 100: resolved
+    assert wins[0] == wins[1] == wins[2]
+    # the window never ends on an unresolved eigenvalue: mode 0.9 n is not, it stops at the floor
+    end = spectral_window(lam, rate=2.0, k_lo=10, k_hi_fraction=0.9, floor=floor)[1]
+    assert end == 1 / (2 * lam[int(np.sum(lam > floor)) - 1])
+    # exact spectra (floor 0) keep the old rule: the positive eigenvalues
+    assert spectral_window(lam, rate=2.0) == spectral_window(np.r_[lam, 0.0, 0.0], rate=2.0)

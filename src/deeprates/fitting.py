@@ -75,24 +75,43 @@ def geometric_indices(n: int, per_decade: int = 40, start: int = 1) -> np.ndarra
 
 
 def spectral_window(
-    eigenvalues: np.ndarray, rate: float = 1.0, k_lo: int = 10, k_hi_fraction: float = 1 / 20
+    eigenvalues: np.ndarray, rate: float = 1.0, k_lo: int = 10, k_hi_fraction: float = 1 / 20,
+    floor: float = 0.0,
 ) -> tuple[float, float]:
     """Fit window in time for a spectral (kernel / quadratic) problem.
 
     Mode k is learned at time t ~ 1 / (rate * lambda_k). The window starts once the top `k_lo`
     modes are learned (before that the curve reflects individual top modes) and stops when
     mode N * k_hi_fraction is learned (after that the finite size N bends the curve down).
+
+    `floor`: for eigenvalues computed by an eigensolver, its absolute rounding error
+    (`resolved_modes`). N counts every mode not clearly zero (lambda > -floor): an eigenvalue
+    within the floor of zero is a mode whose value is not resolved, and counting it by its sign
+    made N, so the window end, depend on the BLAS's summation order. The window also ends by the
+    last eigenvalue above the floor. floor = 0 (exact spectra): the modes lambda > 0.
     """
     lam = np.sort(np.asarray(eigenvalues, dtype=float))[::-1]
-    lam = lam[lam > 0]
-    n = lam.size
-    k_hi = int(n * k_hi_fraction)
+    n, resolved = resolved_modes(lam, floor)
+    lam = lam[:n]
+    k_hi = min(int(n * k_hi_fraction), resolved)
     if k_hi <= k_lo:
         raise FitError(
-            f"spectral_window: N={n} positive eigenvalues give k_hi={k_hi} <= k_lo={k_lo}; "
+            f"spectral_window: N={n} modes ({resolved} above the rounding floor) give "
+            f"k_hi={k_hi} <= k_lo={k_lo}; "
             "use a larger problem"
         )
     return 1.0 / (rate * lam[k_lo - 1]), 1.0 / (rate * lam[k_hi - 1])
+
+
+def resolved_modes(eigenvalues: np.ndarray, floor: float) -> tuple[int, int]:
+    """(modes, resolved) of a spectrum sorted descending, whose values are known to `floor`
+    absolute: modes lambda > -floor (all of them when floor = 0 counts lambda > 0), of which
+    the first `resolved` lie above the floor (lambda > floor; lambda > 0 when floor = 0)."""
+    lam = np.asarray(eigenvalues, dtype=float)
+    if floor > 0:
+        return int(np.sum(lam > -floor)), int(np.sum(lam > floor))
+    n = int(np.sum(lam > 0))
+    return n, n
 
 
 def _lstsq_slope(lx: np.ndarray, ly: np.ndarray) -> tuple[float, float]:

@@ -51,3 +51,24 @@ def test_gain_within_the_alpha_resolution_fails():
             r["best_final"] = rows[i0]["best_final"] * (1 - 5e-4 * (r["beta"] < -0.35))
     n = "best final loss at negative momentum (noise-dominated)"
     assert ms.statuses(ms.mutated(FIG, mutate))[n] == "FAIL"
+
+
+def test_rounding_of_the_grid_moves_no_statistic():
+    # A second machine: alpha and beta moved by 1e-15, so the cells exactly on the noise-free
+    # boundary land on its other side and the marginal top mode's noise sum becomes inf. Those
+    # cells are on the boundary, neither side: no agreement fraction and no status may move.
+    base = ms.measure(FIG)
+
+    def mutate(res):
+        for case, r in res.items():
+            if case.startswith("heatmap-"):
+                A, B = np.meshgrid(r["alphas"], r["betas"], indexing="ij")
+                on = np.isclose(A, sm.deterministic_boundary_alpha(1.0, B), rtol=1e-14, atol=0)
+                assert on.sum() > 0  # the default grid has such cells: the test tests something
+                r["U_sigma"] = np.where(on, np.inf, r["U_sigma"]).tolist()
+                r["alphas"] = (np.asarray(r["alphas"]) * (1 + 1e-15)).tolist()
+    got = ms.mutated(FIG, mutate)
+    keys = ("agreement_outside_band", "deterministic_agreement", "theories_differ")
+    for m0, m1 in zip(base.data["heatmaps"], got.data["heatmaps"]):
+        assert [m0[k] for k in keys] == [m1[k] for k in keys]
+    assert ms.statuses(got) == ms.statuses(base)

@@ -139,3 +139,14 @@ def test_bootstrap_exponents_at_once_equal_one_fit_each():
     fast = _replicate_exponents(x, reps, (10.0, 1e3))
     slow = [fit_power_law(x, r, (10.0, 1e3)).exponent for r in reps]
     np.testing.assert_allclose(fast, slow, rtol=1e-10)
+
+
+def test_stability_margin_is_zero_on_a_marginal_mode_and_per_cell_on_a_grid():
+    noise = sm.NoiseModel.translation_invariant(100, 1)  # gamma = 1: alpha = 1 is marginal at lambda = 1
+    lam = np.array([1.0, 0.5, 0.25])
+    assert sm.stability_margin(lam, np.array(1.0), np.array(0.0), noise) <= 1e-15
+    A, B = np.meshgrid([0.5, 1.0], [0.0, 0.3], indexing="ij")
+    m = sm.stability_margin(lam, A, B, noise)
+    assert m.shape == A.shape and m[1, 0] <= 1e-15 and m[0, 0] > 0.1
+    # per cell the same as one at a time
+    assert m[0, 1] == sm.stability_margin(lam, np.array(0.5), np.array(0.3), noise)

@@ -103,3 +103,14 @@ def test_workflow_dry_run_fans_out_the_data_stages(tmp_path):
     n_compute = sum(len(figures.load(f).cases({k: v for k, v in cfg["figures"][f].items() if k != "resources"}))
                     for f in cfg["figures"])
     assert jobs["compute"] == n_compute and jobs["figure"] == 6
+
+
+def test_mesh_paths_are_printed_relative_to_the_results_folder():
+    # A second-machine run writes its meshes under results/second-machine/: the figures must
+    # print the same path as the default run's, and a user's own mesh as given.
+    spec = DatasetSpec()
+    tail = f"{spec.root}/meshes/c01/pipe/pipe_3.off"
+    for folder in ("results", "results/second-machine", "/abs/out"):
+        assert spec.results_relative(f"{folder}/{tail}") == tail
+    assert spec.results_relative(tail) == tail
+    assert spec.results_relative("/data/esb/pipe_3.off") == "/data/esb/pipe_3.off"

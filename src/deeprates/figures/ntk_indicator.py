@@ -177,7 +177,9 @@ def caption(p: dict) -> str:
         f"over them), n = {p['n']} points of a scrambled Sobol design on the domain. (a) Loss of the "
         "analytic infinite-width NTK (solid) and random-feature (dashed) kernels and of the linearised "
         f"finite networks (dotted; widths {widths}); legend: fitted xi (theory 1/(d + alpha)). "
-        "(b) Eigenvalues, (c) target tails, fitted on the shaded modes (k_lo .. n/20)."
+        "(b) Eigenvalues above the eigensolver's rounding floor n eps lambda_1 (below it they are "
+        "rounding, not drawn), (c) target tails, fitted on the shaded modes (k_lo .. n/20, and "
+        "never past the last eigenvalue above the floor)."
     )
 
 
@@ -220,7 +222,7 @@ def measure(results: dict, p: dict) -> Measurement:
             "theory_xi": {k: {str(d): 1 / (d + ALPHA[k]) for d in dims} for k in kinds},
             "units": "t: gradient-flow time, loss (1/2n)|f - y|^2 averaged over the targets; "
                      "lambda_k: eigenvalues of K/n"}
-    keep = ("t", "loss", "k", "eigenvalues", "tail", "k_range", "window", "seeds")
+    keep = ("t", "loss", "k", "eigenvalues", "floor", "tail", "k_range", "window", "seeds")
     for d in dims:
         r = results[f"d{d}"]
         tol = xi_tol(p, d)
@@ -302,8 +304,11 @@ def draw(data: dict, p: dict):
                 axes[0].loglog(np.asarray(lnr["t"]) / t0, np.asarray(lnr["loss"]) / L0, ":",
                                color=c[i], lw=1)
             k = np.asarray(a["k"])
-            keep = k <= r["n"] // 2  # the last modes carry the discretisation's edge, not the law
             lam = np.asarray(a["eigenvalues"])
+            # the last modes carry the discretisation's edge, not the law; eigenvalues below the
+            # rounding floor are the eigensolver's rounding (d = 1 random features: from k ~ 350
+            # on), which moved with the BLAS's summation order and rescaled the panel
+            keep = (k <= r["n"] // 2) & (lam > a["floor"])
             axes[1].loglog(k[keep], lam[keep] / lam[0], styles[kind], color=c[i],
                            label=rf"d={d} {kind.upper()}: $\hat\nu$={a['fits']['nu']['exponent']:.2f} "
                                  f"({1 + ALPHA[kind] / d:.2f})")

@@ -126,6 +126,7 @@ def caption(p: dict) -> str:
 
 def measure(results: dict, p: dict) -> Measurement:
     ex, ident = results["example"], results["identities"]
+    spec = DatasetSpec.from_params(p["dataset"])
     claims = []
     for name, text in IDENTITIES.items():
         d = ident["identities"][name]
@@ -142,7 +143,7 @@ def measure(results: dict, p: dict) -> Measurement:
             why="an identity of the construction (arXiv:1701.04249, Section 2); 1e-6 relative: the "
                 "features are stored in float32 (2^-24 = 6e-8 per value), relative to the summed "
                 "magnitudes (deeprates.voxel.identities)",
-            detail=f"{scope}; worst data-set mesh {d['worst_mesh']}"))
+            detail=f"{scope}; worst data-set mesh {spec.results_relative(d['worst_mesh'])}"))
     vals = np.asarray(ex["values"], dtype=float)
     data = {
         "example": {"S": ex["S"], "mesh": ex["mesh"], "euler_characteristic": ex["euler_characteristic"],
@@ -156,7 +157,9 @@ def measure(results: dict, p: dict) -> Measurement:
                     "mesh_source": "the mesh is the `mesh` key's file, or shapes.generate_mesh(part, part_seed), "
                                    "rotated by `rotation` and scaled by mesh.normalize_to_grid",
                     "identities": ex["identities"]},
-        "identities": ident,
+        "identities": {**ident, "identities": {
+            name: {**d, "worst_mesh": spec.results_relative(d["worst_mesh"])}
+            for name, d in ident["identities"].items()}},
         "identity_tolerance": IDENTITY_TOL,
         "identity_labels": dict(IDENTITIES),
     }

@@ -98,10 +98,11 @@ def measure(results: dict, p: dict) -> Measurement:
                "mesh (paper: 20)",
         control=Alt("the features carry no class information: the same classifier on shuffled "
                     "training labels", measured=results["shuffled"]["symmetrised_error"]))]
+    spec = DatasetSpec.from_params(p["dataset"])
     shown = []
     for i, mesh in zip(r["shown"], r["meshes"]):
         order = np.argsort(-P[i], kind="stable")[:min(TOP, len(classes))]
-        shown.append({"mesh_id": mesh["mesh_id"], "file": mesh["file"], "true_class": classes[y[i]],
+        shown.append({"mesh_id": mesh["mesh_id"], "file": spec.results_relative(mesh["file"]), "true_class": classes[y[i]],
                       "top": [{"class": classes[k], "probability": float(P[i][k])} for k in order],
                       # 5 digits: invisible in a 2-inch rendering
                       "mesh": mesh_text(mesh["vertices"], mesh["faces"], 5)})

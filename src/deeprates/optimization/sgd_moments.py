@@ -63,17 +63,17 @@ def mode_matrices(lam: np.ndarray, alpha: float, beta: float, noise: NoiseModel)
     lam = np.asarray(lam, dtype=float)
     a = alpha * lam
     c = -noise.tau * noise.gamma * a * a
-    A = np.empty((lam.size, 3, 3))
+    A = np.empty(a.shape + (3, 3))  # alpha, beta may be arrays of shape (..., 1): (..., N, 3, 3)
     b2 = beta * beta
-    A[:, 0, 0] = (1 - a) ** 2 + c
-    A[:, 0, 1] = 2 * (1 - a) * beta
-    A[:, 0, 2] = b2
-    A[:, 1, 0] = -a * (1 - a) + c
-    A[:, 1, 1] = beta * (1 - 2 * a)
-    A[:, 1, 2] = b2
-    A[:, 2, 0] = a * a + c
-    A[:, 2, 1] = -2 * a * beta
-    A[:, 2, 2] = b2
+    A[..., 0, 0] = (1 - a) ** 2 + c
+    A[..., 0, 1] = 2 * (1 - a) * beta
+    A[..., 0, 2] = b2
+    A[..., 1, 0] = -a * (1 - a) + c
+    A[..., 1, 1] = beta * (1 - 2 * a)
+    A[..., 1, 2] = b2
+    A[..., 2, 0] = a * a + c
+    A[..., 2, 1] = -2 * a * beta
+    A[..., 2, 2] = b2
     return A
 
 
@@ -81,6 +81,23 @@ def modes_stable(lam: np.ndarray, alpha: float, beta: float, noise: NoiseModel) 
     """Every mode's homogeneous second-moment map has spectral radius < 1."""
     A = mode_matrices(lam, alpha, beta, noise)
     return bool(np.max(np.abs(np.linalg.eigvals(A))) < 1.0)
+
+
+def stability_margin(lam: np.ndarray, alpha: np.ndarray, beta: np.ndarray, noise: NoiseModel,
+                     check_modes: int | None = None) -> np.ndarray:
+    """How far (alpha, beta) is from the edges `noise_sum` tests, in the quantities it compares:
+    min(|1 - spectral radius| over the first `check_modes` modes, |den| / 2 over all modes)
+    (den = 2 at alpha = beta = 0). Near 0 (a few eps) the test's answer, finite or +inf, is the
+    rounding of alpha and beta: e.g. batch 1, alpha = 1, beta = 0, lambda = 1 is exactly
+    marginal (spectral radius 1), and a second machine got inf where the first got 1.27.
+    alpha, beta: arrays of one shape (a grid of cells), the margin per cell."""
+    lam = np.asarray(lam, dtype=float)
+    al, be = np.asarray(alpha, float)[..., None], np.asarray(beta, float)[..., None]
+    g, tau = noise.gamma, noise.tau
+    den = al * be * lam * (tau * g + 1) + al * lam * (tau * g - 1) - 2 * be**2 + 2
+    A = mode_matrices(lam[:check_modes], al, be, noise)
+    rho = np.abs(np.linalg.eigvals(A)).max(axis=(-2, -1))
+    return np.minimum(np.abs(1.0 - rho), np.abs(den).min(axis=-1) / 2)
 
 
 def noise_sum(lam: np.ndarray, alpha: float, beta: float, noise: NoiseModel,

@@ -39,6 +39,8 @@ def flow_ensemble(specs: list[spectral.Spectrum], *, k_lo: int = 10,
         "k": k, "eigenvalues": lam[k - 1], "tail": tail[k - 1],
         "k_range": kr,
         "lambda_max": float(lam[0]),
+        # eigenvalues below it are rounding (Spectrum.floor): the figures draw none of them
+        "floor": mean_spec.floor,
     }
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from deeprates.fitting import (PowerLawFit, fit_power_law, geometric_grid, geometric_indices,
-                               spectral_window)
+                               resolved_modes, spectral_window)
 
 
 @dataclass
@@ -34,12 +34,24 @@ class Spectrum:
         """sum_{j >= k} c_j^2 for k = 1..n."""
         return np.cumsum(self.c2[::-1])[::-1]
 
+    @property
+    def floor(self) -> float:
+        """Rounding floor of the computed eigenvalues: a float64 symmetric eigensolver is
+        backward stable, |lambda_k error| <= p(n) eps ||K/n||_2 with p(n) <= n (the rank
+        tolerance of numpy.linalg.matrix_rank). Eigenvalues below it are not resolved: rounding
+        noise of either sign (d = 1 random features: ~1e-17 of the top one, clipped to 0)."""
+        return self.n * float(np.finfo(float).eps) * float(self.lam[0])
+
     def window(self, k_lo: int = 10, k_hi_fraction: float = 1 / 20) -> tuple[float, float]:
-        """Fit window in time: mode k_lo learned .. mode n k_hi_fraction learned (rate 2 lambda)."""
-        return spectral_window(self.lam, rate=2.0, k_lo=k_lo, k_hi_fraction=k_hi_fraction)
+        """Fit window in time: mode k_lo learned .. mode n k_hi_fraction learned (rate 2 lambda),
+        ending by the last resolved eigenvalue."""
+        return spectral_window(self.lam, rate=2.0, k_lo=k_lo, k_hi_fraction=k_hi_fraction,
+                               floor=self.floor)
 
     def mode_range(self, k_lo: int = 10, k_hi_fraction: float = 1 / 20) -> tuple[int, int]:
-        return k_lo, int(np.sum(self.lam > 0) * k_hi_fraction)
+        """The modes the exponent fits use: as `window`, k_lo .. n k_hi_fraction, resolved."""
+        n, resolved = resolved_modes(self.lam, self.floor)
+        return k_lo, min(int(n * k_hi_fraction), resolved)
 
     def flow_loss(self, t: np.ndarray) -> np.ndarray:
         """Exact gradient-flow loss at times t."""

@@ -119,6 +119,15 @@ class DatasetSpec:
         """Folder of this data set's files, relative to the results directory."""
         return f"voxel/data/{self.key()}"
 
+    def results_relative(self, path: str) -> str:
+        """A generated mesh's path as the figures print it: from this data set's root on, so the
+        same mesh reads the same whichever results folder a run wrote it to (a second-machine
+        run writes results/second-machine/voxel/...). Paths outside the results folder (a user's
+        mesh_dir) are printed as given."""
+        marker = f"/{self.root}/"
+        at = f"/{path}".rfind(marker)
+        return path[at:] if at >= 0 else path
+
     # ------------------------------------------------------------------ classes and meshes
     def class_members(self) -> list[tuple[str, list[tuple[str | None, str]]]]:
         """[(class name, [(source path or None when generated, split), ...]), ...]."""
