@@ -28,21 +28,3 @@ def test_cpu_and_cuda_agree():
     cpu = spectral.decompose(beam.gram(300), beam.interval_target(300, 0.25, 0.75))
     gpu = spectral.decompose(beam.gram(300, "cuda"), beam.interval_target(300, 0.25, 0.75))
     assert abs(cpu.lam[:15] / gpu.lam[:15] - 1).max() < 1e-9
-
-
-def test_setup_makes_torch_deterministic_without_loading_the_compiler():
-    """setup() sets torch's eager determinism flag itself: torch.use_deterministic_algorithms
-    also imports the compiler stack (torch._dynamo) for a flag only torch.compile reads."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    code = ("import sys, torch; from deeprates.training.device import setup; setup('cpu'); "
-            "print(torch.are_deterministic_algorithms_enabled(), "
-            "torch.is_deterministic_algorithms_warn_only_enabled(), 'torch._dynamo' in sys.modules)")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": src})
-    assert res.returncode == 0, res.stderr
-    assert res.stdout.split() == ["True", "False", "False"]

@@ -9,7 +9,6 @@ and the dtype the caller asks for: float64 for spectral computations (eigenvalue
 from __future__ import annotations
 
 import os
-import sys
 
 import torch
 
@@ -31,13 +30,7 @@ def setup(device: str, threads: int = 1) -> torch.device:
     floating-point noise (different summation orders), not bitwise.
     """
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    # What torch.use_deterministic_algorithms(True) does for eager code, which is all this
-    # project runs. That function also sets torch.compile's (inductor's) flag, and importing
-    # inductor for it loads torch._dynamo: ~2 s of CPU in every training job, half of a tiny
-    # network's. Were inductor loaded (nothing here compiles), its flag is set too.
-    torch._C._set_deterministic_algorithms(True, warn_only=False)
-    if "torch._inductor.config" in sys.modules:
-        sys.modules["torch._inductor.config"].deterministic = True
+    torch.use_deterministic_algorithms(True)
     torch.set_num_threads(max(1, int(threads)))
     if device == "cuda":
         if not torch.cuda.is_available():
