@@ -361,7 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("jsons", nargs="+", type=Path)
     v.add_argument("--report-only", action="store_true",
                    help="list failing claims but exit 0 (config `verify: report`, tiny sizes)")
-    v.add_argument("--stamp", type=Path, help="written only when every claim passes")
+    v.add_argument("--stamp", type=Path,
+                   help="written when the run goes on: every claim passes, or --report-only")
     v.set_defaults(func=cmd_verify)
 
     r = sub.add_parser("report-text", help="the claims and config as reST for snakemake --report")

@@ -69,12 +69,12 @@ def read_split_lists(mesh_dir: str | os.PathLike) -> dict[str, list[tuple[str, s
     # A mesh in both lists makes the test error partly a training error. The same file is caught
     # here, when the config is checked, without reading any mesh; a copy under another name is
     # caught by the class's meshes job, which reads them (make_class_manifest).
-    where = {(root / rel).resolve(): (split, rel) for rel, split in
-             (item for items in by_class.values() for item in items) if split == "train"}
-    for rel, split in (item for items in by_class.values() for item in items):
-        if split == "test" and (root / rel).resolve() in where:
+    listed = [item for items in by_class.values() for item in items]
+    trained = {(root / rel).resolve(): rel for rel, split in listed if split == "train"}
+    for rel, split in listed:
+        if split == "test" and (root / rel).resolve() in trained:
             raise MeshError(f"{root / 'test.txt'}: {rel!r} is also in {root / 'train.txt'} (as "
-                            f"{where[(root / rel).resolve()][1]!r}); a mesh is either trained or tested on")
+                            f"{trained[(root / rel).resolve()]!r}); a mesh is either trained or tested on")
     out = {}
     for cls in sorted(by_class):
         items = sorted(by_class[cls], key=lambda t: SPLITS.index(t[1]))
