@@ -33,7 +33,13 @@ STARTED = time.time()
 
 def _summary(ok):
     ids = deeprates.workflow_support.figure_ids(config)
-    return deeprates.run_summary.summary(config["figures_dir"], ids, STARTED, ok)
+    return deeprates.run_summary.summary(
+        config["figures_dir"],
+        ids,
+        STARTED,
+        ok,
+        enforced=config.get("verify", "fail") == "fail",
+    )
 
 
 onsuccess:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tiny_size import tiny_params  # noqa: F401 (tests import it from here or from tiny_size)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
@@ -17,15 +19,6 @@ SHARED = REPO.parent / "shared"
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
-
-
-def tiny_params(fig: str) -> dict:
-    """A figure's parameters at the tiny size of config/test.yaml (laid over config/config.yaml),
-    without `resources`: the one place tests take small sizes from."""
-    from deeprates import config
-
-    cfg = config.merged(REPO / "config" / "config.yaml", REPO / "config" / "test.yaml")
-    return {k: v for k, v in cfg["figures"][fig].items() if k != "resources"}
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 
 from deeprates import runtime
 
-from conftest import run
+from conftest import run, tiny_params
 
 
 def test_perturbation_moves_every_float_a_little_and_nothing_else():
@@ -52,7 +52,7 @@ def test_switches_from_the_environment(monkeypatch):
 def test_compute_records_threads_and_perturbation(repo, tmp_path, monkeypatch):
     from deeprates import figures
 
-    params = {"M": 1.0, "m_max": 3, "offset_grid": 5, "random_points": 10, "aligned_grid": 9}
+    params = tiny_params("relu-product")
     out = tmp_path / "r.json"
     case = figures.load("relu-product").cases(params)[0]
     monkeypatch.setenv(runtime.THREADS_ENV, "2")

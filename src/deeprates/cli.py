@@ -12,6 +12,7 @@ Pipeline commands
   figure FIG         draw figures/<FIG>.png/.pdf and write figures/<FIG>.json with its claims
   table              collect the claims of figure JSONs into figures/README.md
   verify             exit 1 when any claim in the given figure JSONs is FAIL or XPASS
+                     (--report-only: list them, exit 0)
   report-text        the claims and the config as reST for `snakemake --report`
   figdiff            compare figures/ with a git revision (numbers, then pixels)
   check-config       validate config files as the workflow does, without running anything
@@ -138,8 +139,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
               f"{'; control: ' + c.control_text() if c.control else ''}"
               f"{'; documented deviation: ' + c.deviation if c.deviation else ''}", file=sys.stderr)
     summary = verification.summary_line(figs)
+    if args.report_only:
+        summary += f"; {verification.NOT_ENFORCED}"
     print(summary)
-    if bad:
+    if bad and not args.report_only:
         return 1
     if args.stamp:
         atomic_io.write_text(args.stamp, summary + "\n")
@@ -356,7 +359,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="exit 1 if any claim is FAIL or XPASS (DEVIATION does not fail the run)")
     v.add_argument("jsons", nargs="+", type=Path)
-    v.add_argument("--stamp", type=Path, help="written only when every claim passes")
+    v.add_argument("--report-only", action="store_true",
+                   help="list failing claims but exit 0 (config `verify: report`, tiny sizes)")
+    v.add_argument("--stamp", type=Path,
+                   help="written when the run goes on: every claim passes, or --report-only")
     v.set_defaults(func=cmd_verify)
 
     r = sub.add_parser("report-text", help="the claims and config as reST for snakemake --report")

@@ -13,9 +13,10 @@ def _duration(seconds: float) -> str:
 
 
 def summary(figures_dir: str, figure_ids: list[str], started: float, ok: bool,
-            now: float | None = None) -> str:
+            now: float | None = None, enforced: bool = True) -> str:
     """`started`/`now`: time.time() values. Figures count as made in this run when their JSON
-    is newer than the start; claims are counted over every figure JSON present."""
+    is newer than the start; claims are counted over every figure JSON present. `enforced`
+    False (config `verify: report`): the claims line says they were not enforced."""
     from deeprates import verification
 
     now = time.time() if now is None else now
@@ -29,6 +30,8 @@ def summary(figures_dir: str, figure_ids: list[str], started: float, ok: bool,
         try:
             figs = verification.load_claims(present)
             lines.append(f"  claims  : {verification.summary_line(figs)}")
+            if not enforced:
+                lines.append(f"            {verification.NOT_ENFORCED}")
             bad = verification.failures(figs)
             for c in bad[:10]:
                 lines.append(f"            {c.status} {c.figure} / {c.name}")

@@ -237,13 +237,28 @@ def code_modules(roots: tuple[tuple[str, str | None], ...]) -> frozenset[str]:
 
 
 @functools.cache
+def _tree(module: str) -> tuple[ast.Module, bool]:
+    """(the module's syntax tree, whether it is a package's __init__), parsed once per process:
+    Snakemake asks for the fingerprints of every job, and cli.py is a root of each of them."""
+    path = _module_file(module)
+    return ast.parse(path.read_text(encoding="utf-8"), str(path)), path.name == "__init__.py"
+
+
+@functools.cache
 def _module_info(module: str) -> tuple[str, frozenset[str]]:
     """(digest of the module's syntax tree, the deeprates modules it imports), once per process:
     many roots share modules, and ast.dump is the slow part."""
-    path = _module_file(module)
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    imports = _imported_modules(tree, module, path.name == "__init__.py")
-    return _hash(ast.dump(tree)), frozenset(imports)
+    tree, is_init = _tree(module)
+    return _hash(ast.dump(tree)), frozenset(_imported_modules(tree, module, is_init))
+
+
+@functools.cache
+def _part_info(module: str, part: str) -> tuple[str, tuple[str, ...]]:
+    """(digest, imported deeprates modules) of one part of a module: a function, or "compute"."""
+    tree, is_init = _tree(module)
+    stmts = _compute_part(tree) if part == "compute" else _function(tree, part)
+    node = ast.Module(body=stmts, type_ignores=[])
+    return _hash(ast.dump(node)), tuple(_imported_modules(node, module, is_init))
 
 
 @functools.cache
@@ -254,12 +269,8 @@ def _walk(roots: tuple[tuple[str, str | None], ...]) -> tuple[str, frozenset[str
         if part is None:
             todo.append(module)
             continue
-        path = _module_file(module)
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        stmts = _compute_part(tree) if part == "compute" else _function(tree, part)
-        node = ast.Module(body=stmts, type_ignores=[])
-        parts[f"{module}:{part}"] = _hash(ast.dump(node))
-        todo.extend(_imported_modules(node, module, path.name == "__init__.py"))
+        parts[f"{module}:{part}"], imports = _part_info(module, part)
+        todo.extend(imports)
     seen: set[str] = set()
     while todo:
         module = todo.pop()
@@ -273,7 +284,9 @@ def _walk(roots: tuple[tuple[str, str | None], ...]) -> tuple[str, frozenset[str
 
 def clear_cache() -> None:
     """Forget parsed modules and fingerprints (for tests that edit code in one process)."""
+    _tree.cache_clear()
     _module_info.cache_clear()
+    _part_info.cache_clear()
     _walk.cache_clear()
 
 

@@ -12,27 +12,24 @@ from deeprates import figure_record, figures
 from deeprates.claims import Claim
 from deeprates.runtime import RunContext
 
-SMALL = {
-    "ntk-indicator": {
-        "n": 240, "dims": [{"d": 1, "domain": "cube", "width": 3000}, {"d": 2, "domain": "ball", "width": 256}],
-        "kernels": ["ntk", "rf"], "seeds": 2, "targets": 4, "design": "qmc", "k_lo": 4,
-        "k_hi_fraction": 0.05, "per_decade": 30, "tolerances": "default",
-        "lazy": {"dims": [2], "n": 200, "width": 256, "scale": 100.0, "steps": 150, "targets": 2,
-                 "dtype": "float32"},
-    },
-    "beam-spectrum": {"n": 400, "interval": [0.25, 0.75], "k_lo": 5, "k_hi_fraction": 0.05, "per_decade": 30},
-    "free-knot-splines": {"targets": [{"name": "exp", "param": 2.0}, {"name": "sin", "param": 7.0}],
-                          "knots": [6], "steps_per_knot2": 10, "eta": 0.9, "per_decade": 30},
-    "linear-autoencoder": {"d": 40, "ratios": [0.5, 2.0], "sigma2": 0.1, "dtau": 0.01, "tau_max": 5,
-                           "snapshots": [1.0], "draws": 2, "per_decade": 40, "dtype": "float64"},
-    "digits-spectra": {"kernels": ["rf"], "k_lo": 10, "k_hi": 100, "scale": "unit-mean-norm", "per_decade": 30},
-}
+from tiny_size import tiny_params
+
+FIGS = ["ntk-indicator", "beam-spectrum", "free-knot-splines", "linear-autoencoder", "digits-spectra"]
 
 
-@pytest.mark.parametrize("fig_id", sorted(SMALL))
+def _params(fig_id: str) -> dict:
+    """config/test.yaml's size; the lazy-training path, off in the tiny workflow run (it is the
+    slow part of ntk-indicator), is switched on here for d = 2 so that it is tested."""
+    p = tiny_params(fig_id)
+    if fig_id == "ntk-indicator":
+        p["lazy"] = {**p["lazy"], "dims": [2]}
+    return p
+
+
+@pytest.mark.parametrize("fig_id", sorted(FIGS))
 def test_figure_end_to_end(fig_id, tmp_path):
     module = figures.load(fig_id)
-    p = SMALL[fig_id]
+    p = _params(fig_id)
     module.check_params(p)
     results = {}
     for case in module.cases(p):

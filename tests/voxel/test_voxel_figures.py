@@ -1,6 +1,6 @@
 """The six track-D figure modules on a tiny data set: the data stages through the CLI, every
 compute case, every figure (claims present, JSON-able data), and a dry run of the workflow's
-voxel rules. Sizes are cut to the bone (2 classes, 1 copy, a few rounds) so this stays fast."""
+voxel rules. Sizes are config/test.yaml's (2 classes, 1 copy, a few rounds) so this stays fast."""
 
 import json
 import subprocess
@@ -15,19 +15,14 @@ from deeprates.cli import main
 from deeprates.runtime import RunContext, derive_seed
 from deeprates.voxel.dataset import DatasetSpec
 
+from tiny_size import tiny_params
+
 REPO = Path(__file__).resolve().parents[2]
-DATASET = {"n_train": 3, "n_test": 2, "classes": ["pipe", "gear"], "seed": 1, "copies": 1,
-           "rotation": "paper", "raw_sizes": [1, 2, 4], "chunk_size": 3}
-PARAMS = {
-    "voxel-feature-examples": {"dataset": DATASET, "S": 6, "mesh": None, "part": "machined_plate",
-                               "part_seed": 0},
-    "voxel-resolution": {"dataset": DATASET, "sizes": [1, 2], "kinds": ["Bool", "EV"], "seeds": 1, "rounds": 4,
-                         "max_depth": 3},
-    "voxel-raw-vs-haar": {"dataset": DATASET, "sizes": [1, 4], "kind": "EV", "seeds": 1, "rounds": 4, "max_depth": 3},
-    "voxel-error-history": {"dataset": DATASET, "seeds": 2, "rounds": 5, "history_rounds": 4, "kinds": ["SA", "EV"]},
-    "voxel-importances": {"dataset": DATASET, "seeds": 1, "rounds": 5, "top": 5},
-    "voxel-predictions": {"dataset": DATASET, "rounds": 5, "n_show": 2},
-}
+VOXEL_FIGS = ["voxel-feature-examples", "voxel-resolution", "voxel-raw-vs-haar", "voxel-error-history",
+              "voxel-importances", "voxel-predictions"]
+PARAMS = {fig: tiny_params(fig) for fig in VOXEL_FIGS}  # config/test.yaml's size
+DATASET = PARAMS["voxel-resolution"]["dataset"]  # one data set: the config shares it by an anchor
+assert all(p["dataset"] == DATASET for p in PARAMS.values())
 
 
 @pytest.fixture(scope="module")

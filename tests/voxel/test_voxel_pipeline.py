@@ -91,6 +91,25 @@ def test_split_lists(tmp_path):
         read_split_lists(d)
 
 
+def test_a_mesh_in_both_split_lists_is_refused_with_the_file_names(tmp_path, capsys):
+    """The same file in train.txt and test.txt stops the config check (no mesh read); a copy
+    under another name stops the class's meshes job; both name the files."""
+    cube = Mesh(CUBE_V, CUBE_F)
+    d = _mesh_dir(tmp_path / "m", {"a/x.off": cube, "a/t0.off": Mesh(CUBE_V + 1.0, CUBE_F), "b/y.off": cube})
+    (d / "test.txt").write_text("a/t0.off\nb/./y.off\n")  # y.off is also a training mesh
+    with pytest.raises(MeshError, match=r"test.txt: 'b/./y.off' is also in .*train.txt \(as 'b/y.off'\)"):
+        read_split_lists(d)
+    problems = dict(DatasetSpec(mesh_dir=str(d)).problems())
+    assert "b/./y.off" in problems["mesh_dir"] and "train.txt" in problems["mesh_dir"]
+    write_off(cube, d / "a" / "t0.off")  # now a copy of the training mesh a/x.off
+    (d / "test.txt").write_text("a/t0.off\n")
+    spec = json.dumps(DatasetSpec(mesh_dir=str(d)).to_params())
+    rc = main(["voxel", "meshes", "--dataset", spec, "--class-index", "0", "--out", str(tmp_path / "c00.json")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "same mesh" in err and str(d / "a" / "t0.off") in err and str(d / "a" / "x.off") in err, err
+    assert not (tmp_path / "c00.json").exists()
+
+
 # ---------------------------------------------------------------------------------------------
 # the voxel CLI: bad meshes are named, open meshes warn
 
@@ -126,7 +145,8 @@ def test_cli_features_names_a_bad_mesh(tmp_path, capsys, kind):
 
 def test_cli_meshes_checks_user_meshes(tmp_path, capsys):
     cube = Mesh(CUBE_V, CUBE_F)
-    d = _mesh_dir(tmp_path / "m", {"a/x.off": cube, "a/t0.off": cube, "b/y.off": "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 9\n"})
+    moved = Mesh(CUBE_V + 1.0, CUBE_F)  # not a copy of x.off: a copy would be refused as a train/test overlap
+    d = _mesh_dir(tmp_path / "m", {"a/x.off": cube, "a/t0.off": moved, "b/y.off": "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 9\n"})
     spec = json.dumps(DatasetSpec(mesh_dir=str(d)).to_params())
     out = tmp_path / "c00.json"
     assert main(["voxel", "meshes", "--dataset", spec, "--class-index", "0", "--out", str(out)]) == 0

@@ -21,7 +21,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .mesh import MeshError, read_mesh, validate
+from .mesh import MeshError, check_split_disjoint, read_mesh, validate
 from .shapes import CLASSES, generate_mesh, save_dataset
 
 __all__ = ["DatasetSpec", "MeshEntry", "read_split_lists", "make_class_manifest", "read_manifest", "config_problems",
@@ -66,6 +66,15 @@ def read_split_lists(mesh_dir: str | os.PathLike) -> dict[str, list[tuple[str, s
             by_class.setdefault(cls, []).append((rel, split))
     if not by_class:
         raise MeshError(f"{root}: train.txt and test.txt list no meshes")
+    # A mesh in both lists makes the test error partly a training error. The same file is caught
+    # here, when the config is checked, without reading any mesh; a copy under another name is
+    # caught by the class's meshes job, which reads them (make_class_manifest).
+    listed = [item for items in by_class.values() for item in items]
+    trained = {(root / rel).resolve(): rel for rel, split in listed if split == "train"}
+    for rel, split in listed:
+        if split == "test" and (root / rel).resolve() in trained:
+            raise MeshError(f"{root / 'test.txt'}: {rel!r} is also in {root / 'train.txt'} (as "
+                            f"{trained[(root / rel).resolve()]!r}); a mesh is either trained or tested on")
     out = {}
     for cls in sorted(by_class):
         items = sorted(by_class[cls], key=lambda t: SPLITS.index(t[1]))
@@ -207,6 +216,8 @@ def make_class_manifest(spec: DatasetSpec, ci: int, folder: str | os.PathLike, l
     first_id = sum(len(m[1]) for m in members[:ci])
     entries = []
     if spec.mesh_dir:
+        # a test mesh that is a copy of a training mesh of its class (same vertices and faces)
+        check_split_disjoint([src for src, s in items if s == "train"], [src for src, s in items if s == "test"])
         for k, (src, split) in enumerate(items):
             mesh = read_mesh(src)  # MeshError names the file; open / non-manifold meshes warn
             validate(mesh, warn=True)
