@@ -96,9 +96,21 @@ class PathCurve:
         return float(self.train_loss.max() - max(self.train_loss[0], self.train_loss[-1]))
 
 
-def _eval(layers: list[Layer], split) -> tuple[float, float, np.ndarray]:
-    z = logits(layers, split.x_train)
-    return cross_entropy(z, split.y_train), error(logits(layers, split.x_test), split.y_test), z
+def _eval(layers: list[Layer], split, train_from=None, test_from=None):
+    """(train cross-entropy, test error, train logits) of `layers`. `train_from` / `test_from`:
+    (k, h) with h the features after the first k layers, already computed (layers that stay
+    fixed along a stage, or features a refit needed): evaluation continues from them with the
+    same floating-point operations as from the input, so the numbers are the same bits."""
+    k, h = train_from or (0, split.x_train)
+    z = logits(layers[k:], h)
+    k_te, h_te = test_from or (0, split.x_test)
+    return cross_entropy(z, split.y_train), error(logits(layers[k_te:], h_te), split.y_test), z
+
+
+def _fixed(layers: list[Layer], split) -> tuple[tuple, tuple]:
+    """train_from and test_from for _eval when `layers` are a path's fixed first layers."""
+    k = len(layers)
+    return (k, features(layers, split.x_train, k)), (k, features(layers, split.x_test, k))
 
 
 def onelayer_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 21):
@@ -138,16 +150,17 @@ def onelayer_path(a: list[Layer], b: list[Layer], method: str, split, points: in
         F = features(hid, split.x_train, 1)
         V = refit(target, F)
         lay = hid + [(V, ca)]
-        l_, e_, z = _eval(lay, split)
+        l_, e_, z = _eval(lay, split, train_from=(1, F))
         loss.append(l_), err.append(e_), dev.append(np.abs(z - z_a).max() / scale)
         zs.append(z)
         V1 = V
     # second half: the output layer moves linearly to B's (hidden layer = B's, i.e. th at t=1)
     hid_b = [(tb[:, :d], tb[:, d])]
     Vb = tb[:, d + 1 :].T
+    fixed = _fixed(hid_b, split)
     for s in ts[1:]:
         lay = hid_b + [(linear_point(V1, Vb, s), linear_point(ca, cb, s))]
-        l_, e_, z = _eval(lay, split)
+        l_, e_, z = _eval(lay, split, *fixed)
         loss.append(l_), err.append(e_)
     end = max(np.abs(zs[0] - z_a).max(), np.abs(z - z_b).max()) / scale
     return PathCurve(np.concatenate([ts, 1.0 + ts[1:]]), np.array(loss), np.array(err),
@@ -234,8 +247,8 @@ def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 
     ts = np.linspace(0.0, 1.0, points)
     loss, err, dev, zs = [], [], [], []
 
-    def record(lay, wa_stage=False):
-        l_, e_, z = _eval(lay, split)
+    def record(lay, wa_stage=False, train_from=None, test_from=None):
+        l_, e_, z = _eval(lay, split, train_from, test_from)
         loss.append(l_), err.append(e_), zs.append(z)
         if wa_stage:
             dev.append(np.abs(z - z_a).max() / scale)
@@ -256,19 +269,21 @@ def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 
             start_l, start_next = cur[l], cur[l + 1]
             g0 = features([(W, None) for W in cur], split.x_train, l + 1)
             target = start_next @ g0.T  # pre-activations of layer l+1 at the stage start
-            for i, t in enumerate(ts if l == 0 else ts[1:]):
+            (_, h_tr), test_from = _fixed([(W, None) for W in cur[:l]], split)  # B's, fixed
+            for t in ts if l == 0 else ts[1:]:
                 Wl = linear_point(start_l, b[l][0], t)
                 lay = [(W, None) for W in cur[:l]] + [(Wl, None)]
-                g = features(lay, split.x_train, l + 1)
+                g = features(lay[l:], h_tr, 1)
                 Wn = refit(target, g)
                 full = lay + [(Wn, None)] + [(W, None) for W in cur[l + 2 :]]
-                record(full, wa_stage=True)
+                record(full, wa_stage=True, train_from=(l + 1, g), test_from=test_from)
             cur[l], cur[l + 1] = b[l][0], Wn
             tt_parts.append((ts if l == 0 else ts[1:]) + l)
         start = cur[-1]
+        fixed = _fixed([(W, None) for W in cur[:-1]], split)
         for t in ts[1:]:
             lay = [(W, None) for W in cur[:-1]] + [(linear_point(start, b[-1][0], t), None)]
-            record(lay)
+            record(lay, False, *fixed)
         tt_parts.append(ts[1:] + (L - 1))
         tt = np.concatenate(tt_parts)
     else:  # B-fly
@@ -277,12 +292,13 @@ def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 
         tt_parts = []
         for l in range(L - 1):
             s_l, s_n = cur[l], cur[l + 1]
+            fixed = _fixed([(W, None) for W in cur[:l]], split)  # B's first l layers
             for t in ts if l == 0 else ts[1:]:
                 lay = ([(W, None) for W in cur[:l]]
                        + [(linear_point(s_l, b[l][0], t), None),
                           (linear_point(s_n, targets[l], t), None)]
                        + [(W, None) for W in cur[l + 2 :]])
-                record(lay)
+                record(lay, False, *fixed)
             cur[l], cur[l + 1] = b[l][0], targets[l]
             tt_parts.append((ts if l == 0 else ts[1:]) + l)
         tt = np.concatenate(tt_parts)
