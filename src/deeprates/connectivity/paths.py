@@ -113,14 +113,21 @@ def _fixed(layers: list[Layer], split) -> tuple[tuple, tuple]:
     return (k, features(layers, split.x_train, k)), (k, features(layers, split.x_test, k))
 
 
-def onelayer_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 21):
-    """Evaluate one method's path between one-hidden-layer nets a and b (`points` per unit t)."""
+def match_onelayer(a: list[Layer], b: list[Layer]) -> list[Layer]:
+    """B with its hidden neurons matched to A's (the start of every OT path)."""
+    return permute_hidden(b, match_neurons(neurons(a), neurons(b)))
+
+
+def onelayer_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 21,
+                  matched: list[Layer] | None = None):
+    """Evaluate one method's path between one-hidden-layer nets a and b (`points` per unit t).
+    `matched`: match_onelayer(a, b) when the caller has it already (OT methods)."""
     if method not in METHODS_ONELAYER:
         raise ValueError(f"unknown path method {method!r}; known: {METHODS_ONELAYER}")
     d = a[0][0].shape[1]
     base, wa = method.split("+")[0], method.endswith("+WA")
     if base == "OT":
-        b = permute_hidden(b, match_neurons(neurons(a), neurons(b)))
+        b = matched if matched is not None else match_onelayer(a, b)
     ta, tb = neurons(a), neurons(b)
     mu = np.vstack([ta, tb]).mean(axis=0)
     ca, cb = a[1][1], b[1][1]
@@ -227,7 +234,13 @@ def _stage_targets(a: list[Layer], b: list[Layer], split) -> list[np.ndarray]:
     return targets
 
 
-def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 21) -> PathCurve:
+def match_deep_net(a: list[Layer], b: list[Layer]) -> list[Layer]:
+    """B with its hidden neurons matched to A's, layer by layer (the start of every OT path)."""
+    return permute_deep(b, match_deep(a, b))
+
+
+def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 21,
+              matched: list[Layer] | None = None) -> PathCurve:
     """One method's path between deep bias-free nets (`points` per unit of t).
 
     Linear / Arc move every layer at once (t in [0, 1]). Layer-by-layer paths have one stage per
@@ -236,11 +249,12 @@ def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 
     set; the last stage moves the output layer linearly. "+B-fly" (t in [0, L - 1]): on stage l
     layers l and l + 1 move linearly together, layer l to B's and layer l + 1 to the weights that
     reproduce the stage's starting pre-activations with B's layer l (refitted once, at the stage
-    end; B's output layer on the last stage). "OT+" variants first match B's neurons to A's."""
+    end; B's output layer on the last stage). "OT+" variants first match B's neurons to A's
+    (`matched`: match_deep_net(a, b) when the caller has it already)."""
     if method not in METHODS_DEEP:
         raise ValueError(f"unknown path method {method!r}; known: {METHODS_DEEP}")
     if method.startswith("OT"):
-        b = permute_deep(b, match_deep(a, b))
+        b = matched if matched is not None else match_deep_net(a, b)
     L = len(a)
     z_a, z_b = logits(a, split.x_train), logits(b, split.x_train)
     scale = max(np.abs(z_a).max(), np.abs(z_b).max())
@@ -307,17 +321,30 @@ def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 
                      np.array(dev) if dev else None)
 
 
-def pair_record(a: list[Layer], b: list[Layer], b_permuted: list[Layer], path, methods,
+def _same_weights(x: list[Layer], y: list[Layer]) -> bool:
+    return all(np.array_equal(Wx, Wy) and (bx is None) == (by is None)
+               and (bx is None or np.array_equal(bx, by)) for (Wx, bx), (Wy, by) in zip(x, y))
+
+
+def pair_record(a: list[Layer], b: list[Layer], b_permuted: list[Layer], path, match, methods,
                 permuted_methods, split, points: int) -> dict:
     """One endpoint pair's row of a figure's result: for each method (`path` is onelayer_path or
-    deep_path) the curves, barrier, endpoint deviation and WA deviation; and the barriers of
-    `permuted_methods` with B's neurons permuted (the same function: OT must not notice)."""
+    deep_path, `match` match_onelayer or match_deep_net) the curves, barrier, endpoint deviation
+    and WA deviation; and the barriers of `permuted_methods` with B's neurons permuted (the same
+    function: OT must not notice). B is matched to A once for all OT methods. With B permuted,
+    an OT path whose matched B is bit for bit the unpermuted one is the same computation on the
+    same numbers: its barrier is taken, not recomputed; any other path is evaluated."""
+    matched = match(a, b)
     row = {"curves": {}}
     for m in methods:
-        c = path(a, b, m, split, points)
+        c = path(a, b, m, split, points, matched=matched)
         row["curves"][m] = {"t": c.t, "train_loss": c.train_loss, "test_error": c.test_error,
                             "barrier": c.barrier(), "endpoint_dev": c.endpoint_dev}
         if c.train_logits_dev is not None:
             row["curves"][m]["wa_logits_dev"] = float(c.train_logits_dev.max())
-    row["permuted"] = {m: path(a, b_permuted, m, split, points).barrier() for m in permuted_methods}
+    matched_p = match(a, b_permuted)
+    same = _same_weights(matched_p, matched)
+    row["permuted"] = {m: row["curves"][m]["barrier"] if m.startswith("OT") and same
+                       else path(a, b_permuted, m, split, points, matched=matched_p).barrier()
+                       for m in permuted_methods}
     return row
