@@ -110,3 +110,23 @@ def test_weight_adjusted_nets_keep_their_training_outputs():
 def test_unknown_method_is_named():
     with pytest.raises(ValueError, match="Spline"):
         paths.onelayer_path(_onelayer(4, 0), _onelayer(4, 1), "Spline", _split())
+
+
+def test_pair_record_reuses_the_ot_barrier_only_for_the_same_matched_weights():
+    """The permuted-B control takes the OT barrier without recomputing only when the matched
+    weights are the same bits; a matching that does not undo the permutation (here: none at
+    all) has its path evaluated, so the control still sees it."""
+    a, b = _onelayer(30, 5), _onelayer(30, 6)
+    b_perm = paths.permute_hidden(b, np.random.default_rng(3).permutation(30))
+    split = _split()
+    evaluated = []
+
+    def path(a_, b_, *args, **kw):
+        evaluated.append(b_)
+        return paths.onelayer_path(a_, b_, *args, **kw)
+
+    row = paths.pair_record(a, b, b_perm, path, paths.match_onelayer, ("OT",), ("OT",), split, 11)
+    assert evaluated == [b] and row["permuted"]["OT"] == row["curves"]["OT"]["barrier"]
+    evaluated.clear()
+    paths.pair_record(a, b, b_perm, path, lambda x, y: y, ("OT",), ("OT",), split, 11)
+    assert evaluated == [b, b_perm]

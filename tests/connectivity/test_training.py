@@ -52,3 +52,47 @@ def test_key_changes_with_every_field_and_corrupt_files_are_named(tmp_path):
     path.write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="net.npz"):
         nets.load(path)
+
+
+def test_sgd_is_torchs_sgd_bit_for_bit():
+    """nets.SGD writes torch.optim.SGD's update out (to keep torch._dynamo out of the training
+    jobs): the same weights after steps with a changing learning rate."""
+    import torch
+
+    def model():
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+
+    x = torch.randn(50, 64, generator=torch.Generator().manual_seed(1))
+    y = torch.arange(50) % 10
+    ours, ref = model(), model()
+    opt = nets.SGD(list(ours.parameters()), momentum=0.9, weight_decay=1e-4)
+    ref_opt = torch.optim.SGD(ref.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    for step in range(6):
+        lr = 0.05 / (1 + step)
+        for group in ref_opt.param_groups:
+            group["lr"] = lr
+        for m, o, go in ((ours, opt, lambda: opt.step(lr)), (ref, ref_opt, ref_opt.step)):
+            o.zero_grad()
+            torch.nn.functional.cross_entropy(m(x[step::3]), y[step::3]).backward()
+            go()
+    for a, b in zip(ours.parameters(), ref.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_training_job_does_not_load_dynamo():
+    """What a training process imports: torch._dynamo (~1.3 s of CPU) stays out."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import deeprates
+
+    src = str(Path(deeprates.__file__).resolve().parents[1])
+    code = ("import sys; from deeprates.connectivity import nets; "
+            "nets.train(nets.NetSpec(sizes=(64, 8, 10), bias=True, seed=0, n_train=64, epochs=1), "
+            "log=lambda m: None); print('torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": src})
+    assert out.stdout.strip() == "False"

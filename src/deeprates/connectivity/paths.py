@@ -96,19 +96,38 @@ class PathCurve:
         return float(self.train_loss.max() - max(self.train_loss[0], self.train_loss[-1]))
 
 
-def _eval(layers: list[Layer], split) -> tuple[float, float, np.ndarray]:
-    z = logits(layers, split.x_train)
-    return cross_entropy(z, split.y_train), error(logits(layers, split.x_test), split.y_test), z
+def _eval(layers: list[Layer], split, train_from=None, test_from=None):
+    """(train cross-entropy, test error, train logits) of `layers`. `train_from` / `test_from`:
+    (k, h) with h the features after the first k layers, already computed (layers that stay
+    fixed along a stage, or features a refit needed): evaluation continues from them with the
+    same floating-point operations as from the input, so the numbers are the same bits."""
+    k, h = train_from or (0, split.x_train)
+    z = logits(layers[k:], h)
+    k_te, h_te = test_from or (0, split.x_test)
+    return cross_entropy(z, split.y_train), error(logits(layers[k_te:], h_te), split.y_test), z
 
 
-def onelayer_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 21):
-    """Evaluate one method's path between one-hidden-layer nets a and b (`points` per unit t)."""
+def _fixed(layers: list[Layer], split) -> tuple[tuple, tuple]:
+    """train_from and test_from for _eval when `layers` are a path's fixed first layers."""
+    k = len(layers)
+    return (k, features(layers, split.x_train, k)), (k, features(layers, split.x_test, k))
+
+
+def match_onelayer(a: list[Layer], b: list[Layer]) -> list[Layer]:
+    """B with its hidden neurons matched to A's (the start of every OT path)."""
+    return permute_hidden(b, match_neurons(neurons(a), neurons(b)))
+
+
+def onelayer_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 21,
+                  matched: list[Layer] | None = None):
+    """Evaluate one method's path between one-hidden-layer nets a and b (`points` per unit t).
+    `matched`: match_onelayer(a, b) when the caller has it already (OT methods)."""
     if method not in METHODS_ONELAYER:
         raise ValueError(f"unknown path method {method!r}; known: {METHODS_ONELAYER}")
     d = a[0][0].shape[1]
     base, wa = method.split("+")[0], method.endswith("+WA")
     if base == "OT":
-        b = permute_hidden(b, match_neurons(neurons(a), neurons(b)))
+        b = matched if matched is not None else match_onelayer(a, b)
     ta, tb = neurons(a), neurons(b)
     mu = np.vstack([ta, tb]).mean(axis=0)
     ca, cb = a[1][1], b[1][1]
@@ -138,16 +157,17 @@ def onelayer_path(a: list[Layer], b: list[Layer], method: str, split, points: in
         F = features(hid, split.x_train, 1)
         V = refit(target, F)
         lay = hid + [(V, ca)]
-        l_, e_, z = _eval(lay, split)
+        l_, e_, z = _eval(lay, split, train_from=(1, F))
         loss.append(l_), err.append(e_), dev.append(np.abs(z - z_a).max() / scale)
         zs.append(z)
         V1 = V
     # second half: the output layer moves linearly to B's (hidden layer = B's, i.e. th at t=1)
     hid_b = [(tb[:, :d], tb[:, d])]
     Vb = tb[:, d + 1 :].T
+    fixed = _fixed(hid_b, split)
     for s in ts[1:]:
         lay = hid_b + [(linear_point(V1, Vb, s), linear_point(ca, cb, s))]
-        l_, e_, z = _eval(lay, split)
+        l_, e_, z = _eval(lay, split, *fixed)
         loss.append(l_), err.append(e_)
     end = max(np.abs(zs[0] - z_a).max(), np.abs(z - z_b).max()) / scale
     return PathCurve(np.concatenate([ts, 1.0 + ts[1:]]), np.array(loss), np.array(err),
@@ -214,7 +234,13 @@ def _stage_targets(a: list[Layer], b: list[Layer], split) -> list[np.ndarray]:
     return targets
 
 
-def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 21) -> PathCurve:
+def match_deep_net(a: list[Layer], b: list[Layer]) -> list[Layer]:
+    """B with its hidden neurons matched to A's, layer by layer (the start of every OT path)."""
+    return permute_deep(b, match_deep(a, b))
+
+
+def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 21,
+              matched: list[Layer] | None = None) -> PathCurve:
     """One method's path between deep bias-free nets (`points` per unit of t).
 
     Linear / Arc move every layer at once (t in [0, 1]). Layer-by-layer paths have one stage per
@@ -223,19 +249,20 @@ def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 
     set; the last stage moves the output layer linearly. "+B-fly" (t in [0, L - 1]): on stage l
     layers l and l + 1 move linearly together, layer l to B's and layer l + 1 to the weights that
     reproduce the stage's starting pre-activations with B's layer l (refitted once, at the stage
-    end; B's output layer on the last stage). "OT+" variants first match B's neurons to A's."""
+    end; B's output layer on the last stage). "OT+" variants first match B's neurons to A's
+    (`matched`: match_deep_net(a, b) when the caller has it already)."""
     if method not in METHODS_DEEP:
         raise ValueError(f"unknown path method {method!r}; known: {METHODS_DEEP}")
     if method.startswith("OT"):
-        b = permute_deep(b, match_deep(a, b))
+        b = matched if matched is not None else match_deep_net(a, b)
     L = len(a)
     z_a, z_b = logits(a, split.x_train), logits(b, split.x_train)
     scale = max(np.abs(z_a).max(), np.abs(z_b).max())
     ts = np.linspace(0.0, 1.0, points)
     loss, err, dev, zs = [], [], [], []
 
-    def record(lay, wa_stage=False):
-        l_, e_, z = _eval(lay, split)
+    def record(lay, wa_stage=False, train_from=None, test_from=None):
+        l_, e_, z = _eval(lay, split, train_from, test_from)
         loss.append(l_), err.append(e_), zs.append(z)
         if wa_stage:
             dev.append(np.abs(z - z_a).max() / scale)
@@ -256,19 +283,21 @@ def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 
             start_l, start_next = cur[l], cur[l + 1]
             g0 = features([(W, None) for W in cur], split.x_train, l + 1)
             target = start_next @ g0.T  # pre-activations of layer l+1 at the stage start
-            for i, t in enumerate(ts if l == 0 else ts[1:]):
+            (_, h_tr), test_from = _fixed([(W, None) for W in cur[:l]], split)  # B's, fixed
+            for t in ts if l == 0 else ts[1:]:
                 Wl = linear_point(start_l, b[l][0], t)
                 lay = [(W, None) for W in cur[:l]] + [(Wl, None)]
-                g = features(lay, split.x_train, l + 1)
+                g = features(lay[l:], h_tr, 1)
                 Wn = refit(target, g)
                 full = lay + [(Wn, None)] + [(W, None) for W in cur[l + 2 :]]
-                record(full, wa_stage=True)
+                record(full, wa_stage=True, train_from=(l + 1, g), test_from=test_from)
             cur[l], cur[l + 1] = b[l][0], Wn
             tt_parts.append((ts if l == 0 else ts[1:]) + l)
         start = cur[-1]
+        fixed = _fixed([(W, None) for W in cur[:-1]], split)
         for t in ts[1:]:
             lay = [(W, None) for W in cur[:-1]] + [(linear_point(start, b[-1][0], t), None)]
-            record(lay)
+            record(lay, False, *fixed)
         tt_parts.append(ts[1:] + (L - 1))
         tt = np.concatenate(tt_parts)
     else:  # B-fly
@@ -277,12 +306,13 @@ def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 
         tt_parts = []
         for l in range(L - 1):
             s_l, s_n = cur[l], cur[l + 1]
+            fixed = _fixed([(W, None) for W in cur[:l]], split)  # B's first l layers
             for t in ts if l == 0 else ts[1:]:
                 lay = ([(W, None) for W in cur[:l]]
                        + [(linear_point(s_l, b[l][0], t), None),
                           (linear_point(s_n, targets[l], t), None)]
                        + [(W, None) for W in cur[l + 2 :]])
-                record(lay)
+                record(lay, False, *fixed)
             cur[l], cur[l + 1] = b[l][0], targets[l]
             tt_parts.append((ts if l == 0 else ts[1:]) + l)
         tt = np.concatenate(tt_parts)
@@ -291,17 +321,30 @@ def deep_path(a: list[Layer], b: list[Layer], method: str, split, points: int = 
                      np.array(dev) if dev else None)
 
 
-def pair_record(a: list[Layer], b: list[Layer], b_permuted: list[Layer], path, methods,
+def _same_weights(x: list[Layer], y: list[Layer]) -> bool:
+    return all(np.array_equal(Wx, Wy) and (bx is None) == (by is None)
+               and (bx is None or np.array_equal(bx, by)) for (Wx, bx), (Wy, by) in zip(x, y))
+
+
+def pair_record(a: list[Layer], b: list[Layer], b_permuted: list[Layer], path, match, methods,
                 permuted_methods, split, points: int) -> dict:
     """One endpoint pair's row of a figure's result: for each method (`path` is onelayer_path or
-    deep_path) the curves, barrier, endpoint deviation and WA deviation; and the barriers of
-    `permuted_methods` with B's neurons permuted (the same function: OT must not notice)."""
+    deep_path, `match` match_onelayer or match_deep_net) the curves, barrier, endpoint deviation
+    and WA deviation; and the barriers of `permuted_methods` with B's neurons permuted (the same
+    function: OT must not notice). B is matched to A once for all OT methods. With B permuted,
+    an OT path whose matched B is bit for bit the unpermuted one is the same computation on the
+    same numbers: its barrier is taken, not recomputed; any other path is evaluated."""
+    matched = match(a, b)
     row = {"curves": {}}
     for m in methods:
-        c = path(a, b, m, split, points)
+        c = path(a, b, m, split, points, matched=matched)
         row["curves"][m] = {"t": c.t, "train_loss": c.train_loss, "test_error": c.test_error,
                             "barrier": c.barrier(), "endpoint_dev": c.endpoint_dev}
         if c.train_logits_dev is not None:
             row["curves"][m]["wa_logits_dev"] = float(c.train_logits_dev.max())
-    row["permuted"] = {m: path(a, b_permuted, m, split, points).barrier() for m in permuted_methods}
+    matched_p = match(a, b_permuted)
+    same = _same_weights(matched_p, matched)
+    row["permuted"] = {m: row["curves"][m]["barrier"] if m.startswith("OT") and same
+                       else path(a, b_permuted, m, split, points, matched=matched_p).barrier()
+                       for m in permuted_methods}
     return row

@@ -70,8 +70,8 @@ def compute(case: str, p: dict, ctx) -> dict:
         # The same function with B's neurons shuffled: OT must not notice, Linear must.
         Bp = paths.permute_hidden(B, rng.permutation(N))
         row = {"seeds": [trained[2 * k].spec.seed, trained[2 * k + 1].spec.seed],
-               **paths.pair_record(A, B, Bp, paths.onelayer_path, METHODS, ("OT", "Linear"),
-                                   split, p["points"])}
+               **paths.pair_record(A, B, Bp, paths.onelayer_path, paths.match_onelayer, METHODS,
+                                   ("OT", "Linear"), split, p["points"])}
         row["covariance"] = paths.covariance_traces(A, B, p["points"])
         pairs.append(row)
     return {"N": N, "n_train": t["n_train"], "pairs": pairs,

@@ -30,7 +30,10 @@ def setup(device: str, threads: int = 1) -> torch.device:
     floating-point noise (different summation orders), not bitwise.
     """
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(True)
+    # The kernels' flag, which is what torch.use_deterministic_algorithms(True) sets besides
+    # torch._inductor's: importing torch._inductor loads torch._dynamo, ~1.3 s of CPU in every
+    # process, more than a short training job's training. Nothing here is compiled.
+    torch._C._set_deterministic_algorithms(True)
     torch.set_num_threads(max(1, int(threads)))
     if device == "cuda":
         if not torch.cuda.is_available():
