@@ -458,7 +458,34 @@ def main(argv: list[str] | None = None) -> int:
     from deeprates.voxel.mesh import MeshError
 
     try:
-        return args.func(args)
+        rc = args.func(args)
     except (ConfigError, ResultError, UnknownFigure, MeshError) as exc:
         print(f"deeprates: {exc}", file=sys.stderr)
         return 2
+    if args.command in COSTED:
+        print(cost_line(), file=sys.stderr, flush=True)
+    return rc
+
+
+# Commands whose cost deeprates.cost models: they end with a `cost:` line in their log.
+COSTED = frozenset({"compute", "connectivity", "voxel"})
+_T0 = time.perf_counter()  # at import of the CLI, before numpy/torch load
+
+
+def cost_line() -> str:
+    """`cost: wall_s=.. cpu_s=.. peak_rss_mb=.. [gpu_peak_mb=..]` of this process so far: the
+    record deeprates.cost fits its models to (any run's logs yield it). CPU is user + system of
+    the process and its children (every thread counts: CPU time, unlike wall, does not depend
+    on what else the machine runs); peak RSS is the larger of the process's and its largest
+    child's. Here in main(), not in cmd_compute: a compute job's code hash
+    (workflow_support.compute_roots) covers cmd_compute, and timing must not rerun results."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    rss_mb = max(me.ru_maxrss, kids.ru_maxrss) / 1024  # Linux: kilobytes
+    line = f"cost: wall_s={time.perf_counter() - _T0:.2f} cpu_s={cpu:.2f} peak_rss_mb={rss_mb:.0f}"
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
+        line += f" gpu_peak_mb={torch.cuda.max_memory_allocated() / 2**20:.0f}"
+    return line
