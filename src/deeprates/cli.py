@@ -16,6 +16,7 @@ Pipeline commands
   figdiff            compare figures/ with a git revision (numbers, then pixels)
   check-config       validate config files as the workflow does, without running anything
   list               the figure ids, their tracks and titles
+  cost               predicted CPU time, memory and GPU of every compute job of a config
   voxel meshes       track D: make (or check) one class's meshes of a data set, write its manifest
   voxel features     track D: with --dataset/--manifest, the features of one chunk of a class (npz)
   connectivity train track E: train one endpoint network (a spec as JSON), write its npz
@@ -396,6 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="the figures: id, track, title")
     ls.set_defaults(func=cmd_list)
 
+    from deeprates.cost import command as cost_command
+
+    cost_command.add_parser(sub)
     con = sub.add_parser("connectivity", help="track E: train the endpoint networks")
     csub = con.add_subparsers(dest="connectivity_command", required=True)
     ct = csub.add_parser("train", help="train one endpoint network and write its weights (npz)")

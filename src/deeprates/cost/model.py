@@ -1,0 +1,259 @@
+"""Cost records, fits and predictions.
+
+Records come from the `cost:` line every compute job ends its log with (deeprates.cli.cost_line):
+CPU seconds (user + system, all threads), wall seconds and peak RSS. `collect` reads a run's
+logs into `measurements.json` (with each size's figure parameters, so the drivers can be
+re-evaluated when they change); `fit` fits, per figure and case group (drivers.py),
+
+    cpu_s = c0 + a * W^b        peak_rss_mb = m0 + k * M / 2^20
+
+c0 is the job's start-up (Python, numpy, torch imports), W the group's work in its size
+parameters, b fitted where the group was measured at three or more distinct W (else the stated
+complexity, b = 1). Fitted in log space: relative errors count equally at every size, and a
+model good to a factor is what a time limit needs. Peak RSS: m0 is the figure's smallest
+measured RSS (the imports), k >= 0 by least squares.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from deeprates.cost.drivers import DRIVERS, Driver
+
+DATA = Path(__file__).resolve().parent
+MEASUREMENTS = DATA / "measurements.json"
+COEFFICIENTS = DATA / "coefficients.json"
+COST_RE = re.compile(r"^cost: wall_s=(?P<wall>[\d.]+) cpu_s=(?P<cpu>[\d.]+) peak_rss_mb=(?P<rss>\d+)"
+                     r"(?: gpu_peak_mb=(?P<gpu>\d+))?")
+DONE_RE = re.compile(r"\] done in (?P<wall>[\d.]+)s$")
+# A group's fitted exponent is kept inside these bounds: beyond them three points of a
+# start-up-dominated group say more about noise than about complexity.
+B_BOUNDS = (0.3, 3.0)
+# Unmeasured groups (a code path no measured size runs, e.g. the lazy NTK run only at paper
+# size): work at this rate, stated in the table as "unmeasured".
+FALLBACK_OPS_PER_S = 1e9
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{platform.node() or 'unknown'}: {cpu or platform.processor()}, {os.cpu_count()} cores"
+
+
+def parse_log(path: Path) -> dict | None:
+    """The cost record of one job's log: its last `cost:` line; an older log has only
+    `done in X s` (compute part's wall time, no CPU): then cpu_s is None."""
+    if not path.is_file():
+        return None
+    rec = None
+    for line in path.read_text(errors="replace").splitlines():
+        m = COST_RE.match(line.strip())
+        if m:
+            rec = {"cpu_s": float(m["cpu"]), "wall_s": float(m["wall"]), "peak_rss_mb": int(m["rss"])}
+            if m["gpu"]:
+                rec["gpu_peak_mb"] = int(m["gpu"])
+            continue
+        d = DONE_RE.search(line.strip())
+        if d and rec is None:
+            rec = {"cpu_s": None, "wall_s": float(d["wall"]), "peak_rss_mb": None}
+    return rec
+
+
+def jobs(config: dict) -> list[tuple[str, str, str]]:
+    """(track, figure, case) of every compute job the config asks for."""
+    from deeprates import figures, workflow_support as ws
+
+    return [(figures.FIGURES[f][0], f, c) for f in ws.figure_ids(config)
+            for c in figures.load(f).cases(ws.params_of(config, f))]
+
+
+def driver(fig: str, case: str, params: dict) -> Driver:
+    return DRIVERS[fig](case, params)
+
+
+def collect(config: dict, size: str, configs: list[str], data: dict | None = None,
+            only_cpu: bool = True) -> dict:
+    """Add the cost records of the run `config` made (its results_dir's logs) under `size`."""
+    from deeprates import workflow_support as ws
+
+    data = data or {"sizes": {}, "records": []}
+    logs = Path(config["results_dir"]) / "logs"
+    params = {}
+    new = []
+    for track, fig, case in jobs(config):
+        rec = parse_log(logs / track / fig / f"{case}.log")
+        if rec is None or (only_cpu and rec["cpu_s"] is None):
+            continue
+        params[fig] = ws.params_of(config, fig)
+        new.append({"size": size, "figure": fig, "case": case,
+                    "threads": ws.resource(config, fig, "threads"), **rec})
+    data["records"] = [r for r in data["records"] if r["size"] != size] + new
+    data["sizes"][size] = {"configs": configs, "date": _dt.date.today().isoformat(),
+                           "machine": machine(), "params": params}
+    return data
+
+
+@dataclass
+class GroupFit:
+    c0: float
+    a: float
+    b: float
+    m0: float
+    k: float
+    n: int  # measurements
+    sizes: list[str]
+    b_fitted: bool
+    rss_max: float
+    mem_model: bool
+
+    def cpu(self, work: float) -> float:
+        return self.c0 + self.a * work**self.b
+
+    def rss_mb(self, mem: float | None) -> float:
+        if mem is None or not self.mem_model:
+            return max(self.m0, self.rss_max)
+        return self.m0 + self.k * mem / 2**20
+
+
+def _fit_cpu(W: np.ndarray, cpu: np.ndarray, c0_cap: float) -> tuple[float, float, float, bool]:
+    """c0, a, b of cpu = c0 + a W^b, least squares in log cpu."""
+    from scipy.optimize import least_squares
+
+    c0_hi = max(0.9 * float(cpu.min()), 1e-3)
+    c0_hi = min(c0_hi, c0_cap) if c0_cap > 0 else c0_hi
+    distinct = np.unique(np.round(np.log(W), 6)).size
+    free_b = distinct >= 3
+    logW = np.log(W)
+    scale = float(np.median(logW))
+
+    def model(x):
+        c0, la, b = x[0], x[1], (x[2] if free_b else 1.0)
+        return np.log(c0 + np.exp(la + b * (logW - scale)))
+
+    def resid(x):
+        return model(x) - np.log(cpu)
+
+    x0 = [0.5 * c0_hi, math.log(max(float(np.median(cpu)) - 0.5 * c0_hi, 1e-3))] + ([1.0] if free_b else [])
+    lo = [0.0, -50.0] + ([B_BOUNDS[0]] if free_b else [])
+    hi = [c0_hi, 50.0] + ([B_BOUNDS[1]] if free_b else [])
+    if distinct == 1:  # one work value: a constant; the start-up share stays at its cap
+        c0 = 0.5 * c0_hi
+        return c0, max(float(np.exp(np.mean(np.log(cpu)))) - c0, 1e-6) / float(W[0]), 1.0, False
+    sol = least_squares(resid, x0, bounds=(lo, hi))
+    c0, la = float(sol.x[0]), float(sol.x[1])
+    b = float(sol.x[2]) if free_b else 1.0
+    a = math.exp(la - b * scale)
+    return c0, a, b, free_b
+
+
+def fit(data: dict) -> dict:
+    """Per figure and group, the fitted coefficients (a JSON-able dict)."""
+    by_group: dict[tuple[str, str], list[tuple[dict, Driver]]] = {}
+    for r in data["records"]:
+        if r.get("cpu_s") is None:
+            continue
+        p = data["sizes"][r["size"]]["params"][r["figure"]]
+        d = driver(r["figure"], r["case"], p)
+        by_group.setdefault((r["figure"], d.group), []).append((r, d))
+    # start-up share: at most the figure's cheapest job (a job is never cheaper than its imports)
+    fig_min = {}
+    for (fig, _), pts in by_group.items():
+        fig_min[fig] = min(fig_min.get(fig, math.inf), min(r["cpu_s"] for r, _ in pts))
+    out: dict[str, dict] = {}
+    for (fig, group), pts in sorted(by_group.items()):
+        W = np.array([max(d.work, 1e-12) for _, d in pts])
+        cpu = np.array([max(r["cpu_s"], 1e-3) for r, _ in pts])
+        c0, a, b, free_b = _fit_cpu(W, cpu, 0.9 * fig_min[fig])
+        rss = np.array([r["peak_rss_mb"] for r, _ in pts], float)
+        mem = [d.mem for _, d in pts]
+        m0 = float(min(r["peak_rss_mb"] for r, _ in sum((v for (f, _), v in by_group.items() if f == fig), [])))
+        mem_model = all(m is not None for m in mem)
+        k = 0.0
+        if mem_model:
+            M = np.array(mem, float) / 2**20
+            if np.ptp(M) > 0:
+                k = max(0.0, float(np.sum((rss - m0) * M) / np.sum(M * M)))
+        pred = np.array([c0 + a * w**b for w in W])
+        out.setdefault(fig, {})[group] = {
+            "formula": pts[0][1].formula, "c0": c0, "a": a, "b": b, "b_fitted": free_b,
+            "m0": m0, "k": k, "mem_model": mem_model, "rss_max": float(rss.max()),
+            "n": len(pts), "sizes": sorted({r["size"] for r, _ in pts}),
+            "max_ratio": float(np.max(np.maximum(pred / cpu, cpu / pred))),
+        }
+    return out
+
+
+def fitted(fig: str, group: str, coefficients: dict) -> GroupFit | None:
+    g = coefficients.get("figures", {}).get(fig, {}).get(group)
+    if g is None:
+        return None
+    return GroupFit(g["c0"], g["a"], g["b"], g["m0"], g["k"], g["n"], g["sizes"], g["b_fitted"],
+                    g["rss_max"], g["mem_model"])
+
+
+@dataclass
+class Prediction:
+    track: str
+    figure: str
+    case: str
+    group: str
+    work: float
+    cpu_s: float
+    wall_s: float
+    rss_mb: float
+    gpu: int
+    threads: int
+    measured_group: bool  # False: no measured size runs this code path (fallback rate)
+    requested_min: int
+    requested_mb: int
+
+
+def predict(config: dict, coefficients: dict | None = None) -> list[Prediction]:
+    """A prediction for every compute job of the config."""
+    from deeprates import workflow_support as ws
+
+    coefficients = coefficients if coefficients is not None else load_coefficients()
+    out = []
+    for track, fig, case in jobs(config):
+        p = ws.params_of(config, fig)
+        d = driver(fig, case, p)
+        g = fitted(fig, d.group, coefficients)
+        threads = ws.resource(config, fig, "threads")
+        if g is not None:
+            cpu, rss, ok = g.cpu(d.work), g.rss_mb(d.mem), True
+        else:
+            fig_fits = coefficients.get("figures", {}).get(fig, {})
+            c0 = min((f["c0"] for f in fig_fits.values()), default=2.0)
+            m0 = min((f["m0"] for f in fig_fits.values()), default=300.0)
+            cpu, rss, ok = c0 + d.work / FALLBACK_OPS_PER_S, m0 + (d.mem or 0) / 2**20, False
+        out.append(Prediction(track, fig, case, d.group, d.work, cpu, cpu / max(threads, 1), rss,
+                              ws.resource(config, fig, "gpu"), threads, ok,
+                              ws.resource(config, fig, "runtime"), ws.resource(config, fig, "mem_mb")))
+    return out
+
+
+def load_coefficients(path: Path = COEFFICIENTS) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {"figures": {}}
+
+
+def load_measurements(path: Path = MEASUREMENTS) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {"sizes": {}, "records": []}
+
+
+def save(path: Path, obj: dict) -> None:
+    from deeprates import atomic_io
+
+    atomic_io.write_text(path, json.dumps(obj, indent=1, sort_keys=True) + "\n")
