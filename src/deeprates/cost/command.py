@@ -27,7 +27,10 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.configfile or [])
     if args.action == "targets":  # the compute outputs, for `snakemake <targets>` (measure-costs.sh)
-        print(" ".join(f"{cfg['results_dir']}/{t}/{f}/{c}.json" for t, f, c in model.jobs(cfg)))
+        jobs = model.jobs(cfg)
+        if args.per_group:
+            jobs = model.largest_per_group(cfg, jobs)
+        print(" ".join(f"{cfg['results_dir']}/{t}/{f}/{c}.json" for t, f, c in jobs))
         return 0
     if args.action == "collect":
         if not args.size:
@@ -37,6 +40,18 @@ def run(args: argparse.Namespace) -> int:
         n = sum(1 for r in data["records"] if r["size"] == args.size)
         model.save(args.measurements, data)
         print(f"{args.measurements}: {n} records of size {args.size!r}")
+        return 0
+    if args.action == "validate":
+        rows = model.validation(model.load_measurements(args.measurements),
+                                model.load_coefficients(args.coefficients))
+        print("| job | predicted CPU | measured CPU | measured / predicted | wall | peak RSS (predicted) |")
+        print("|---|---|---|---|---|---|")
+        for r in rows:
+            pred = "unmeasured path" if r["predicted_cpu_s"] is None else f"{r['predicted_cpu_s']:.0f} s"
+            ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
+            prss = "-" if r["predicted_rss_mb"] is None else f"{r['predicted_rss_mb']:.0f}"
+            print(f"| {r['figure']}/{r['case']} ({r['size']}) | {pred} | {r['cpu_s']:.0f} s | {ratio} | "
+                  f"{r['wall_s']:.0f} s | {r['peak_rss_mb']} MB ({prss}) |")
         return 0
     if args.action == "models":
         print(models_table(model.load_coefficients(args.coefficients)["figures"]))
@@ -75,13 +90,15 @@ def models_table(figs: dict) -> str:
 def add_parser(sub) -> None:
     c = sub.add_parser("cost", help="predicted CPU time, wall, memory and GPU of every compute job "
                                     "of a config; collect and fit the cost records")
-    c.add_argument("action", nargs="?", default="predict", choices=["predict", "collect", "fit", "models", "targets"])
+    c.add_argument("action", nargs="?", default="predict", choices=["predict", "collect", "fit", "models", "validate", "targets"])
     c.add_argument("--configfile", nargs="+", help="laid over config/config.yaml, as the workflow does")
     c.add_argument("--totals", action="store_true", help="totals only, no line per job")
     c.add_argument("--limit-hours", type=float, default=CLUSTER_LIMIT_H,
                    help=f"flag jobs over this wall time (default {CLUSTER_LIMIT_H:g})")
     c.add_argument("--write-resources", metavar="CONFIG",
                    help="rewrite this config file's resources: from the model (1.5x time, 1.3x memory)")
+    c.add_argument("--per-group", action="store_true",
+                   help="(targets) only the largest job of each figure's case group")
     c.add_argument("--size", help="(collect) the label of the measured size, e.g. tiny")
     c.add_argument("--measurements", type=Path, default=HERE / "measurements.json")
     c.add_argument("--coefficients", type=Path, default=HERE / "coefficients.json")

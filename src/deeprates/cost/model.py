@@ -38,6 +38,9 @@ DONE_RE = re.compile(r"\] done in (?P<wall>[\d.]+)s$")
 # A group's fitted exponent is kept inside these bounds: beyond them three points of a
 # start-up-dominated group say more about noise than about complexity.
 B_BOUNDS = (0.3, 3.0)
+# Sizes held out of the fit: the paper-size jobs run here validate the models, so they are not
+# fitted to.
+HOLDOUT = ("paper",)
 # Unmeasured groups (a code path no measured size runs, e.g. the lazy NTK run only at paper
 # size): work at this rate, stated in the table as "unmeasured".
 FALLBACK_OPS_PER_S = 1e9
@@ -78,6 +81,20 @@ def jobs(config: dict) -> list[tuple[str, str, str]]:
 
     return [(figures.FIGURES[f][0], f, c) for f in ws.figure_ids(config)
             for c in figures.load(f).cases(ws.params_of(config, f))]
+
+
+def largest_per_group(config: dict, job_list: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Of each figure's case groups, the job with the largest work: one record per group and
+    size is what a fit needs, and the largest job says most about the growth."""
+    from deeprates import workflow_support as ws
+
+    best: dict[tuple[str, str], tuple[float, tuple[str, str, str]]] = {}
+    for job in job_list:
+        d = driver(job[1], job[2], ws.params_of(config, job[1]))
+        key = (job[1], d.group)
+        if key not in best or d.work > best[key][0]:
+            best[key] = (d.work, job)
+    return [job for _, job in best.values()]
 
 
 def driver(fig: str, case: str, params: dict) -> Driver:
@@ -128,12 +145,13 @@ class GroupFit:
         return self.m0 + self.k * mem / 2**20
 
 
-def _fit_cpu(W: np.ndarray, cpu: np.ndarray, c0_cap: float) -> tuple[float, float, float, bool]:
-    """c0, a, b of cpu = c0 + a W^b, least squares in log cpu."""
+def _fit_cpu(W: np.ndarray, cpu: np.ndarray) -> tuple[float, float, float, bool]:
+    """c0, a, b of cpu = c0 + a W^b, least squares in log cpu. The start-up c0 is at most 90 %
+    of the group's cheapest job (a job is never cheaper than its imports; groups differ: a
+    torch job's imports cost seconds)."""
     from scipy.optimize import least_squares
 
     c0_hi = max(0.9 * float(cpu.min()), 1e-3)
-    c0_hi = min(c0_hi, c0_cap) if c0_cap > 0 else c0_hi
     distinct = np.unique(np.round(np.log(W), 6)).size
     free_b = distinct >= 3
     logW = np.log(W)
@@ -163,20 +181,16 @@ def fit(data: dict) -> dict:
     """Per figure and group, the fitted coefficients (a JSON-able dict)."""
     by_group: dict[tuple[str, str], list[tuple[dict, Driver]]] = {}
     for r in data["records"]:
-        if r.get("cpu_s") is None:
+        if r.get("cpu_s") is None or r["size"] in HOLDOUT:
             continue
         p = data["sizes"][r["size"]]["params"][r["figure"]]
         d = driver(r["figure"], r["case"], p)
         by_group.setdefault((r["figure"], d.group), []).append((r, d))
-    # start-up share: at most the figure's cheapest job (a job is never cheaper than its imports)
-    fig_min = {}
-    for (fig, _), pts in by_group.items():
-        fig_min[fig] = min(fig_min.get(fig, math.inf), min(r["cpu_s"] for r, _ in pts))
     out: dict[str, dict] = {}
     for (fig, group), pts in sorted(by_group.items()):
         W = np.array([max(d.work, 1e-12) for _, d in pts])
         cpu = np.array([max(r["cpu_s"], 1e-3) for r, _ in pts])
-        c0, a, b, free_b = _fit_cpu(W, cpu, 0.9 * fig_min[fig])
+        c0, a, b, free_b = _fit_cpu(W, cpu)
         rss = np.array([r["peak_rss_mb"] for r, _ in pts], float)
         mem = [d.mem for _, d in pts]
         m0 = float(min(r["peak_rss_mb"] for r, _ in sum((v for (f, _), v in by_group.items() if f == fig), [])))
@@ -242,6 +256,22 @@ def predict(config: dict, coefficients: dict | None = None) -> list[Prediction]:
         out.append(Prediction(track, fig, case, d.group, d.work, cpu, cpu / max(threads, 1), rss,
                               ws.resource(config, fig, "gpu"), threads, ok,
                               ws.resource(config, fig, "runtime"), ws.resource(config, fig, "mem_mb")))
+    return out
+
+
+def validation(data: dict, coefficients: dict) -> list[dict]:
+    """Held-out records (HOLDOUT sizes) against the model: predicted and measured CPU seconds."""
+    out = []
+    for r in data["records"]:
+        if r["size"] not in HOLDOUT or r.get("cpu_s") is None:
+            continue
+        d = driver(r["figure"], r["case"], data["sizes"][r["size"]]["params"][r["figure"]])
+        g = fitted(r["figure"], d.group, coefficients)
+        pred = g.cpu(d.work) if g else None
+        out.append({"figure": r["figure"], "case": r["case"], "size": r["size"], "predicted_cpu_s": pred,
+                    "cpu_s": r["cpu_s"], "wall_s": r["wall_s"], "peak_rss_mb": r["peak_rss_mb"],
+                    "predicted_rss_mb": g.rss_mb(d.mem) if g else None,
+                    "ratio": r["cpu_s"] / pred if pred else None})
     return out
 
 
