@@ -9,9 +9,10 @@ re-evaluated when they change); `fit` fits, per figure and case group (drivers.p
 
 c0 is the job's start-up (Python, numpy, torch imports), W the group's work in its size
 parameters, b fitted where the group was measured at three or more distinct W (else the stated
-complexity, b = 1). Fitted in log space: relative errors count equally at every size, and a
+complexity, b = 1). Past the largest measured W a prediction grows linearly in W, from the
+fit at the largest measured job (GroupFit.cpu). Fitted in log space: relative errors count equally at every size, and a
 model good to a factor is what a time limit needs. Peak RSS: m0 is the figure's smallest
-measured RSS (the imports), k >= 0 by least squares.
+measured RSS (the imports), k by least squares within K_BOUNDS.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ DONE_RE = re.compile(r"\] done in (?P<wall>[\d.]+)s$")
 # A group's fitted exponent is kept inside these bounds: beyond them three points of a
 # start-up-dominated group say more about noise than about complexity.
 B_BOUNDS = (0.3, 3.0)
+# Copies of the growing arrays (M) a job holds at its peak, bounds of the fitted memory slope.
+K_BOUNDS = (1.0, 4.0)
 # Sizes held out of the fit: the paper-size jobs run here validate the models, so they are not
 # fitted to.
 HOLDOUT = ("paper",)
@@ -135,9 +138,16 @@ class GroupFit:
     b_fitted: bool
     rss_max: float
     mem_model: bool
+    w_max: float  # the largest measured work
 
     def cpu(self, work: float) -> float:
-        return self.c0 + self.a * work**self.b
+        """The fit within the measured range; beyond it, linear in W from the largest measured
+        job. W is the stated complexity's leading term; an exponent fitted at small sizes mixes
+        start-up and lower-order terms (b < 1) or noise of second-long jobs (b > 1), so it is
+        reported as a check of the stated complexity, not extrapolated over decades."""
+        if work <= self.w_max:
+            return self.c0 + self.a * work**self.b
+        return self.c0 + self.a * self.w_max**self.b * (work / self.w_max)
 
     def rss_mb(self, mem: float | None) -> float:
         if mem is None or not self.mem_model:
@@ -145,7 +155,7 @@ class GroupFit:
         return self.m0 + self.k * mem / 2**20
 
 
-def _fit_cpu(W: np.ndarray, cpu: np.ndarray) -> tuple[float, float, float, bool]:
+def _fit_cpu(W: np.ndarray, cpu: np.ndarray, c0_single: float | None = None) -> tuple[float, float, float, bool]:
     """c0, a, b of cpu = c0 + a W^b, least squares in log cpu. The start-up c0 is at most 90 %
     of the group's cheapest job (a job is never cheaper than its imports; groups differ: a
     torch job's imports cost seconds)."""
@@ -167,8 +177,8 @@ def _fit_cpu(W: np.ndarray, cpu: np.ndarray) -> tuple[float, float, float, bool]
     x0 = [0.5 * c0_hi, math.log(max(float(np.median(cpu)) - 0.5 * c0_hi, 1e-3))] + ([1.0] if free_b else [])
     lo = [0.0, -50.0] + ([B_BOUNDS[0]] if free_b else [])
     hi = [c0_hi, 50.0] + ([B_BOUNDS[1]] if free_b else [])
-    if distinct == 1:  # one work value: a constant; the start-up share stays at its cap
-        c0 = 0.5 * c0_hi
+    if distinct == 1:  # one work value: the start-up share comes from the figure's other groups
+        c0 = min(c0_single, c0_hi) if c0_single is not None else 0.5 * c0_hi
         return c0, max(float(np.exp(np.mean(np.log(cpu)))) - c0, 1e-6) / float(W[0]), 1.0, False
     sol = least_squares(resid, x0, bounds=(lo, hi))
     c0, la = float(sol.x[0]), float(sol.x[1])
@@ -187,10 +197,17 @@ def fit(data: dict) -> dict:
         d = driver(r["figure"], r["case"], p)
         by_group.setdefault((r["figure"], d.group), []).append((r, d))
     out: dict[str, dict] = {}
-    for (fig, group), pts in sorted(by_group.items()):
+    # groups measured at one work value cannot separate start-up from work: they take the
+    # start-up their figure's other groups were fitted to (fitted first, hence the order)
+    single = {k for k, pts in by_group.items() if len({round(math.log(max(d.work, 1e-12)), 6) for _, d in pts}) == 1}
+    c0_of: dict[str, list[float]] = {}
+    for (fig, group), pts in sorted(by_group.items(), key=lambda kv: (kv[0] in single, kv[0])):
         W = np.array([max(d.work, 1e-12) for _, d in pts])
         cpu = np.array([max(r["cpu_s"], 1e-3) for r, _ in pts])
-        c0, a, b, free_b = _fit_cpu(W, cpu)
+        others = c0_of.get(fig)
+        c0, a, b, free_b = _fit_cpu(W, cpu, float(np.median(others)) if others else None)
+        if (fig, group) not in single:
+            c0_of.setdefault(fig, []).append(c0)
         rss = np.array([r["peak_rss_mb"] for r, _ in pts], float)
         mem = [d.mem for _, d in pts]
         m0 = float(min(r["peak_rss_mb"] for r, _ in sum((v for (f, _), v in by_group.items() if f == fig), [])))
@@ -199,12 +216,16 @@ def fit(data: dict) -> dict:
         if mem_model:
             M = np.array(mem, float) / 2**20
             if np.ptp(M) > 0:
-                k = max(0.0, float(np.sum((rss - m0) * M) / np.sum(M * M)))
+                k = float(np.sum((rss - m0) * M) / np.sum(M * M))
+            # M is the bytes of the arrays that grow: a job holds between one and a few copies.
+            # At the measured sizes those arrays are often smaller than the noise of the imports'
+            # memory, so the least-squares slope alone extrapolates nonsense (thousands of copies)
+            k = min(max(k, K_BOUNDS[0]), K_BOUNDS[1])
         pred = np.array([c0 + a * w**b for w in W])
         out.setdefault(fig, {})[group] = {
             "formula": pts[0][1].formula, "c0": c0, "a": a, "b": b, "b_fitted": free_b,
             "m0": m0, "k": k, "mem_model": mem_model, "rss_max": float(rss.max()),
-            "n": len(pts), "sizes": sorted({r["size"] for r, _ in pts}),
+            "w_max": float(W.max()), "n": len(pts), "sizes": sorted({r["size"] for r, _ in pts}),
             "max_ratio": float(np.max(np.maximum(pred / cpu, cpu / pred))),
         }
     return out
@@ -215,7 +236,7 @@ def fitted(fig: str, group: str, coefficients: dict) -> GroupFit | None:
     if g is None:
         return None
     return GroupFit(g["c0"], g["a"], g["b"], g["m0"], g["k"], g["n"], g["sizes"], g["b_fitted"],
-                    g["rss_max"], g["mem_model"])
+                    g["rss_max"], g["mem_model"], g["w_max"])
 
 
 @dataclass
