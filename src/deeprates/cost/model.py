@@ -180,7 +180,7 @@ def _fit_cpu(W: np.ndarray, cpu: np.ndarray, c0_single: float | None = None) -> 
     if distinct == 1:  # one work value: the start-up share comes from the figure's other groups
         c0 = min(c0_single, c0_hi) if c0_single is not None else 0.5 * c0_hi
         return c0, max(float(np.exp(np.mean(np.log(cpu)))) - c0, 1e-6) / float(W[0]), 1.0, False
-    sol = least_squares(resid, x0, bounds=(lo, hi))
+    sol = least_squares(resid, x0, bounds=(lo, hi), xtol=1e-12, ftol=1e-12, gtol=1e-12)
     c0, la = float(sol.x[0]), float(sol.x[1])
     b = float(sol.x[2]) if free_b else 1.0
     a = math.exp(la - b * scale)
