@@ -256,11 +256,26 @@ class Prediction:
     requested_mb: int
 
 
-def predict(config: dict, coefficients: dict | None = None) -> list[Prediction]:
-    """A prediction for every compute job of the config."""
+def _key(params: dict) -> str:
+    return json.dumps(params, sort_keys=True)
+
+
+def _measured_jobs(data: dict) -> dict[tuple[str, str, str], dict]:
+    """Measured records by (figure, case, parameters)."""
+    out = {}
+    for r in data["records"]:
+        if r.get("cpu_s") is not None:
+            out[(r["figure"], r["case"], _key(data["sizes"][r["size"]]["params"][r["figure"]]))] = r
+    return out
+
+
+def predict(config: dict, coefficients: dict | None = None, measurements: dict | None = None) -> list[Prediction]:
+    """A prediction for every compute job of the config; a job measured with the same parameters
+    (a held-out paper-size job, say) is never predicted below its measurement."""
     from deeprates import workflow_support as ws
 
     coefficients = coefficients if coefficients is not None else load_coefficients()
+    measured = _measured_jobs(load_measurements() if measurements is None else measurements)
     out = []
     for track, fig, case in jobs(config):
         p = ws.params_of(config, fig)
@@ -274,6 +289,10 @@ def predict(config: dict, coefficients: dict | None = None) -> list[Prediction]:
             c0 = min((f["c0"] for f in fig_fits.values()), default=2.0)
             m0 = min((f["m0"] for f in fig_fits.values()), default=300.0)
             cpu, rss, ok = c0 + d.work / FALLBACK_OPS_PER_S, m0 + (d.mem or 0) / 2**20, False
+        # this very job measured (same figure parameters and case): the measurement, where larger
+        rec = measured.get((fig, case, _key(p)))
+        if rec is not None:
+            cpu, rss = max(cpu, rec["cpu_s"]), max(rss, rec["peak_rss_mb"])
         out.append(Prediction(track, fig, case, d.group, d.work, cpu, cpu / max(threads, 1), rss,
                               ws.resource(config, fig, "gpu"), threads, ok,
                               ws.resource(config, fig, "runtime"), ws.resource(config, fig, "mem_mb")))
