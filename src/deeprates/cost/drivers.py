@@ -43,7 +43,8 @@ def sawtooth_square(case: str, p: dict) -> Driver:
         return Driver("deep", 2.0 ** p["m_max"], 16 * 2.0 ** p["m_max"], "2^m_max breakpoints")
     if case == "shallow":
         Ps = _geo(p["shallow_P_min"], p["shallow_P_max"], p["shallow_per_decade"])
-        return Driver("shallow", float(Ps.sum()), 16 * float(Ps.max()), "sum of P over the sweep")
+        # breakpoints_1d holds every breakpoint's hidden layer: a dense P x P float64 array
+        return Driver("shallow", float(Ps.sum()), 8.0 * float(Ps.max()) ** 2, "sum of P over the sweep")
     H = int(case.removeprefix("budget-H"))
     k = next(b["k_max"] for b in p["depth_budgets"] if b["H"] == H)
     # 2^(H k) breakpoints, each evaluated through H wide layers of 2^k neurons (dense arrays of
@@ -83,7 +84,7 @@ def phase_diagram(case: str, p: dict) -> Driver:
     t = next(t for t in p["targets"] if f"beta{t['beta']:g}" == tname)
     tr = t["translates"]
     if rest == "shallow":
-        return Driver("shallow", tr * p["shallow_P_max"], 16.0 * p["shallow_P_max"], "translates P_max")
+        return Driver("shallow", tr * p["shallow_P_max"], 8.0 * p["shallow_P_max"] ** 2, "translates P_max")
     alpha = float(rest.removeprefix("alpha"))
     a = next(a for a in p["alphas"] if float(a["alpha"]) == alpha)
     N = a["N_max"] if t.get("N_cap") is None else min(a["N_max"], t["N_cap"])
@@ -112,7 +113,9 @@ def log_regime(case: str, p: dict) -> Driver:
         m = p["m_max"]
         return Driver("deep", 4.0**m * (m + 13), 16.0 * 2.0**m * (m + 13), "4^m_max (m_max + 13)")
     Ps = _geo(p["P_min"], p["P_max"], p["per_decade"])
-    return Driver("shallow", float(Ps.sum()), 16.0 * float(Ps.max()), "sum of P")
+    # a dense P x P float64 array of hidden activations at the breakpoints. Written 16 P at
+    # first: the paper-size job (P up to 131072, ~137 GB) was killed for memory here
+    return Driver("shallow", float(Ps.sum()), 8.0 * float(Ps.max()) ** 2, "sum of P")
 
 
 def superexpressive(case: str, p: dict) -> Driver:
