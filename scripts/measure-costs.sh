@@ -2,9 +2,9 @@
 # Re-measure the cost records of the compute jobs and refit the cost models
 # (src/deeprates/cost/, docs/commands/cost.md):
 #   scripts/measure-costs.sh [tiny] [mid] [default]     (default: all three)
-# Each size runs its compute jobs one at a time (the default size: the largest job of each case
-# group, about 7 minutes of CPU instead of 15) (--cores 1: the fits use CPU time, and a shared
-# machine's wall time says little), then `deeprates cost collect` reads the `cost:` lines of the
+# Each size runs its compute jobs one at a time (--cores 1: the fits use CPU time, and a shared
+# machine's wall time says little; the default size runs only the largest job of each case group,
+# about half its CPU time), then `deeprates cost collect` reads the `cost:` lines of the
 # jobs' logs and `deeprates cost fit` rewrites src/deeprates/cost/coefficients.json. Results already
 # present are not rerun: their logs' records are collected as they are.
 set -euo pipefail
