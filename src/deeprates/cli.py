@@ -17,6 +17,7 @@ Pipeline commands
   figdiff            compare figures/ with a git revision (numbers, then pixels)
   check-config       validate config files as the workflow does, without running anything
   list               the figure ids, their tracks and titles
+  cost               predicted CPU time, memory and GPU of every compute job of a config
   voxel meshes       track D: make (or check) one class's meshes of a data set, write its manifest
   voxel features     track D: with --dataset/--manifest, the features of one chunk of a class (npz)
   connectivity train track E: train one endpoint network (a spec as JSON), write its npz
@@ -402,6 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="the figures: id, track, title")
     ls.set_defaults(func=cmd_list)
 
+    from deeprates.cost import command as cost_command
+
+    cost_command.add_parser(sub)
     con = sub.add_parser("connectivity", help="track E: train the endpoint networks")
     csub = con.add_subparsers(dest="connectivity_command", required=True)
     ct = csub.add_parser("train", help="train one endpoint network and write its weights (npz)")
@@ -464,7 +468,34 @@ def main(argv: list[str] | None = None) -> int:
     from deeprates.voxel.mesh import MeshError
 
     try:
-        return args.func(args)
+        rc = args.func(args)
     except (ConfigError, ResultError, UnknownFigure, MeshError) as exc:
         print(f"deeprates: {exc}", file=sys.stderr)
         return 2
+    if args.command in COSTED:
+        print(cost_line(), file=sys.stderr, flush=True)
+    return rc
+
+
+# Commands whose cost deeprates.cost models: they end with a `cost:` line in their log.
+COSTED = frozenset({"compute", "connectivity", "voxel"})
+_T0 = time.perf_counter()  # at import of the CLI, before numpy/torch load
+
+
+def cost_line() -> str:
+    """`cost: wall_s=.. cpu_s=.. peak_rss_mb=.. [gpu_peak_mb=..]` of this process so far: the
+    record deeprates.cost fits its models to (any run's logs yield it). CPU is user + system of
+    the process and its children (every thread counts: CPU time, unlike wall, does not depend
+    on what else the machine runs); peak RSS is the larger of the process's and its largest
+    child's. Here in main(), not in cmd_compute: a compute job's code hash
+    (workflow_support.compute_roots) covers cmd_compute, and timing must not rerun results."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    rss_mb = max(me.ru_maxrss, kids.ru_maxrss) / 1024  # Linux: kilobytes
+    line = f"cost: wall_s={time.perf_counter() - _T0:.2f} cpu_s={cpu:.2f} peak_rss_mb={rss_mb:.0f}"
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
+        line += f" gpu_peak_mb={torch.cuda.max_memory_allocated() / 2**20:.0f}"
+    return line

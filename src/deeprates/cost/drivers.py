@@ -1,0 +1,359 @@
+"""What drives the cost of each figure's compute jobs: per figure, a function of (case, params)
+returning a Driver: the job's *group* (cases that run the same code path share one fit), its
+work W (the operation count the code path's complexity predicts, in the size parameters) and
+its memory M (bytes of the largest arrays it holds, None when no array grows with the size).
+
+The fitted model (deeprates.cost.model) is cpu_s = c0 + a * W^b per group, with b fitted and
+expected near 1 because W already carries the known complexity (an eigendecomposition is n^3,
+a training run steps x parameters, a sweep the sum of its sizes); a fitted b far from 1 says
+the stated complexity is not what runs at these sizes. Peak RSS is m0 + k * M.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Driver:
+    group: str  # cases sharing a code path (one fit)
+    work: float  # W: operation count, up to the group's constant
+    mem: float | None = None  # bytes of the size-dependent arrays; None: none grows
+    formula: str = ""  # W written in the parameters, for the docs and the cost table
+
+
+def _geo(lo: float, hi: float, per_decade: float) -> np.ndarray:
+    k = max(1, int(per_decade * math.log10(max(hi / lo, 1.0)))) + 1
+    return np.unique(np.round(np.geomspace(lo, hi, k)))
+
+
+# --- track A: exact sup errors of explicit networks. The exact sup error of a piecewise-linear
+# network visits its breakpoints, about W of them for these constructions; evaluating the
+# network there costs W per point, but vectorised numpy makes the per-point cost a constant
+# at these sizes: W (or the number of points) is the work.
+
+def sawtooth_square(case: str, p: dict) -> Driver:
+    if case == "curves":
+        return Driver("curves", 1.0, None, "1 (fixed grid)")
+    if case == "deep":
+        return Driver("deep", 2.0 ** p["m_max"], 16 * 2.0 ** p["m_max"], "2^m_max breakpoints")
+    if case == "shallow":
+        Ps = _geo(p["shallow_P_min"], p["shallow_P_max"], p["shallow_per_decade"])
+        # breakpoints_1d holds every breakpoint's hidden layer: a dense P x P float64 array
+        return Driver("shallow", float(Ps.sum()), 8.0 * float(Ps.max()) ** 2, "sum of P over the sweep")
+    H = int(case.removeprefix("budget-H"))
+    k = next(b["k_max"] for b in p["depth_budgets"] if b["H"] == H)
+    # 2^(H k) breakpoints, each evaluated through H wide layers of 2^k neurons (dense arrays of
+    # points x width). Written 2^(H k) alone at first: the paper-size H = 1 job (k = 14) then
+    # took 20x the prediction, the width factor being what grows there
+    return Driver("budget", H * 2.0 ** (k * (H + 1)), 8 * 2.0 ** (k * (H + 1)),
+                  "H 2^(k_max (H + 1)) (breakpoints x width)")
+
+
+def relu_product(case: str, p: dict) -> Driver:
+    m = p["m_max"]
+    if case == "exact":
+        pts = p["offset_grid"] ** 2 + p["random_points"]
+        return Driver("exact", m * m * pts, 16.0 * m * pts, "m_max^2 (offset_grid^2 + random_points)")
+    pts = p["aligned_grid"] ** 2
+    return Driver("aligned", m * m * pts, 16.0 * m * pts, "m_max^2 aligned_grid^2")
+
+
+def sobolev_taylor(case: str, p: dict) -> Driver:
+    c = next(c for c in p["cases"] if f"d{c['d']}-n{c['n']}" == case)
+    d, n, N = c["d"], c["n"], c["N_max"]
+    if d == 1:
+        # the exact sup error propagates every breakpoint through dense layers of width ~N n:
+        # N n terms x 2^(product depth) kinks each, the depth set so that 4^-depth ~ N^-n
+        # (the product error under the Taylor error), i.e. ~N^(1 + n/2) n breakpoints.
+        # Written N_max n^2 at first: the paper-size d1-n3 job ran far past that prediction
+        return Driver("d1", float(n * n * N ** (2 + n / 2)), 8.0 * n * n * N ** (2 + n / 2),
+                      "n^2 N_max^(2 + n/2) (breakpoints x width)")
+    g = min(p["grid_max"], p["grid_per_cell"] * N)
+    pts = g**d + p["random_points"]
+    # the net has ~ N^d terms, evaluated on every point
+    return Driver("d2", float(pts) * N**d * n, 8.0 * 16 * pts, "(grid^d + random_points) N_max^d n")
+
+
+def phase_diagram(case: str, p: dict) -> Driver:
+    tname, rest = case.split("-", 1)
+    t = next(t for t in p["targets"] if f"beta{t['beta']:g}" == tname)
+    tr = t["translates"]
+    if rest == "shallow":
+        return Driver("shallow", tr * p["shallow_P_max"], 8.0 * p["shallow_P_max"] ** 2, "translates P_max")
+    alpha = float(rest.removeprefix("alpha"))
+    a = next(a for a in p["alphas"] if float(a["alpha"]) == alpha)
+    N = a["N_max"] if t.get("N_cap") is None else min(a["N_max"], t["N_cap"])
+    M = min(max(1.0, N**alpha), a.get("M_max", p["M_max"]))
+    if M > 33:  # past float64's digits: the sup error runs in mpmath at ~M digits, per candidate
+        return Driver("mpmath", tr * N**1.5 * M * M, 64.0 * N * M * M, "translates N^1.5 M^2 (mpmath)")
+    # the digit chain: N patches x M cells of breakpoints. N^1.5 M, not N M x depth: measured
+    # at the default ladder (alpha 0.25, 0.5, 0.75 at N = 1296, 400, 128: 13, 8.6, 2.3 s), the
+    # cost grows faster in N than in M
+    return Driver("float", tr * N**1.5 * M, 16.0 * N * M * M, "translates N_max^1.5 M")
+
+
+def precision_budget(case: str, p: dict) -> Driver:
+    if case in ("float32", "float64"):
+        M = p[f"{case}_M_max"]
+        return Driver("float", float(M) ** 5, 16.0 * M**4, "M_max^5 (sum of N M^2 x depth, N = M)")
+    k = int(case.removeprefix("mpmath-N"))
+    # N = M = k: k^2 candidates, each through depth k in mpmath at ~k digits
+    return Driver("mpmath", float(k) ** 4, 64.0 * k**3, "k^4 (k^2 points x depth k x k digits)")
+
+
+def log_regime(case: str, p: dict) -> Driver:
+    if case == "deep":
+        # the serial fixed-width net is evaluated at ~N (M + 13) points through ~N layers, N = 2^m
+        # (docs/figures/log-regime.md): ~N^2 M at the largest m
+        m = p["m_max"]
+        return Driver("deep", 4.0**m * (m + 13), 16.0 * 2.0**m * (m + 13), "4^m_max (m_max + 13)")
+    Ps = _geo(p["P_min"], p["P_max"], p["per_decade"])
+    # a dense P x P float64 array of hidden activations at the breakpoints. Written 16 P at
+    # first: the paper-size job (P up to 131072, ~137 GB) was killed for memory here
+    return Driver("shallow", float(Ps.sum()), 8.0 * float(Ps.max()) ** 2, "sum of P")
+
+
+def superexpressive(case: str, p: dict) -> Driver:
+    if case == "activation":
+        return Driver("activation", 1.0, None, "1 (fixed grid)")
+    n = int(case.removeprefix("n"))
+    c = next(c for c in p["points"] if c["n"] == n)
+    n_eps = max(2, int(round(p["per_decade"] * math.log10(p["eps_max"] / c["eps_min"])))) + 1
+    # the feasible frequencies are ~eps^-(n-1) apart: the scan for the first grows like that
+    return Driver("points", p["draws"] * n_eps * c["eps_min"] ** -(n - 1), None,
+                  "draws n_eps eps_min^-(n-1)")
+
+
+def universal_formulas(case: str, p: dict) -> Driver:
+    if case == "recurrence":
+        return Driver("recurrence", 1.0, None, "1 (200 draws)")
+    scan = p["omega_max"] / p["step"]
+    return Driver("curves", p["targets"] * scan * p["n_points"], 8.0 * scan,
+                  "targets (omega_max / step) n_points")
+
+
+# --- track B: kernel spectra (eigh: n^3, Gram: n^2 width d) and small training runs
+
+def ntk_indicator(case: str, p: dict) -> Driver:
+    d = int(case[1:].split("-")[0])
+    if case.endswith("-lazy"):
+        lz = p["lazy"]
+        return Driver("lazy", lz["steps"] * lz["n"] * lz["width"] * d + lz["n"] ** 3,
+                      8.0 * (lz["n"] ** 2 + lz["n"] * lz["width"]), "steps n width d + n^3")
+    e = next(e for e in p["dims"] if e["d"] == d)
+    n, k = p["n"], len(p["kernels"])
+    eighs = 2 * k if e["width"] > 0 else k  # analytic and empirical kernels, each decomposed
+    return Driver("spectra", p["seeds"] * (eighs * n**3 + k * n * n * e["width"] * d / 64),
+                  8.0 * (3 * n * n), "seeds (2 kernels n^3 + kernels n^2 width d / 64)")
+
+
+def beam_spectrum(case: str, p: dict) -> Driver:
+    return Driver("eigh", float(p["n"]) ** 3, 8.0 * 3 * p["n"] ** 2, "n^3")
+
+
+def free_knot_splines(case: str, p: dict) -> Driver:
+    N = int(case.rsplit("-N", 1)[1])
+    # steps_per_knot2 N^2 steps of a tiny model: per-step overhead dominates, so steps are the work
+    return Driver("gd", float(p["steps_per_knot2"] * N * N), None, "steps_per_knot2 N^2 steps")
+
+
+def linear_autoencoder(case: str, p: dict) -> Driver:
+    r = float(case.removeprefix("r"))
+    d = p["d"]
+    H = r * d
+    steps = p["tau_max"] / p["dtau"]
+    return Driver("gd", p["draws"] * steps * H * d * d / d + p["draws"] * H**3, 8.0 * 4 * (H * d + d * d),
+                  "draws (tau_max / dtau) H d + draws H^3, H = r d")
+
+
+def digits_spectra(case: str, p: dict) -> Driver:
+    return Driver("digits", float(p["k_hi"]), 8.0 * 3 * 1797**2, "k_hi (1797 points, fixed)")
+
+
+# --- track C: recursions and Monte Carlo on power-law spectra
+
+def powerlaw_optimizers(case: str, p: dict) -> Driver:
+    if case == "discrete":
+        return Driver("discrete", float(p["discrete_n"]) * p["discrete_steps"], 8.0 * 4 * p["discrete_n"],
+                      "discrete_n discrete_steps")
+    steps = p["steps_sd"] + p["steps_accelerated"] + p["per_decade"] * math.log10(p["steps_gd"])
+    return Driver("dense", float(p["dense_n"]) * steps, 8.0 * 4 * p["dense_n"],
+                  "dense_n (steps_sd + steps_accelerated + logged GD steps)")
+
+
+def sgd_phases(case: str, p: dict) -> Driver:
+    rec = p["recursion"]
+    if case.startswith("rec-"):
+        return Driver("recursion", float(rec["n_exact"]) * rec["steps"], 8.0 * 4 * rec["n_exact"],
+                      "n_exact steps")
+    mc = p["montecarlo"]
+    return Driver("montecarlo", float(mc["n_features"]) * mc["seeds"] * rec["steps"],
+                  8.0 * 4 * mc["n_features"] * mc["seeds"], "n_features seeds steps")
+
+
+def sgd_stability(case: str, p: dict) -> Driver:
+    if case == "negative-momentum":
+        nm = p["negative_momentum"]
+        nb = int(round((nm["beta_max"] - nm["beta_min"]) / nm["beta_step"])) + 1
+        return Driver("grid", float(nm["alpha_points"] * nb * nm["steps"] * p["n"]), None,
+                      "alpha_points betas steps n")
+    return Driver("grid", float(p["alpha_points"] * p["beta_points"] * p["steps"] * p["n"]), None,
+                  "alpha_points beta_points steps n")
+
+
+def corner_gd(case: str, p: dict) -> Driver:
+    T = p["steps"]
+    if case == "beam":
+        # per theta: loss sequences over T steps for every mode (ideal and finite memory), and a
+        # time-domain run of time_domain_steps x memory x modes
+        b = p["beam"]
+        n_td = min(T, b["time_domain_steps"])
+        return Driver("beam", float(len(b["thetas"]) * b["n_modes"] * (2 * T + n_td * b["memory"])),
+                      8.0 * (8 * T + b["n_modes"] * b["memory"]), "thetas n_modes (2 steps + time_domain_steps memory)")
+    if case == "time-domain":
+        # the ideal (infinite-memory) kernel: every step sums over all earlier ones
+        t = p["time_domain"]
+        return Driver("time-domain", float(t["n_modes"] * t["steps"] ** 2), 8.0 * t["n_modes"] * t["steps"],
+                      "n_modes steps^2")
+    # FFT renewal sums over the horizon, on a node grid that grows like log T
+    return Driver("sweep", T * math.log(T) ** 2, 8.0 * 8 * T * math.log(T), "steps log(steps)^2")
+
+
+def spectral_algorithms(case: str, p: dict) -> Driver:
+    sizes = _geo(p["n_min"], p["n_max"], p["sizes_per_decade"])
+    nf = p["n_features"]
+    grids = (p["eta_grid"]["per_decade"] * math.log10(p["eta_grid"]["max"] / p["eta_grid"]["min"])
+             + p["tau_grid"]["per_decade"] * math.log10(p["tau_grid"]["max"] / p["tau_grid"]["min"]))
+    # per seed and size: an n x n_features design, its SVD (n nf min(n, nf)), then the grids
+    w = sum(n * nf * min(n, nf) + grids * min(n, nf) * nf for n in sizes)
+    return Driver("part", p["seeds_per_job"] * w, 8.0 * 3 * float(sizes.max()) * nf,
+                  "seeds_per_job sum_n (n nf min(n, nf) + grid points min(n, nf) nf)")
+
+
+# --- track D: gradient boosting on voxel features: rows x features x rounds
+
+def _voxel_rows(p: dict) -> int:
+    ds = p["dataset"]
+    classes = ds.get("classes")
+    n_classes = 12 if classes in (None, "all", ["all"]) else len(classes)
+    return n_classes * (ds["n_train"] + ds["n_test"]) * ds["copies"]
+
+
+def _rounds(p: dict) -> int:
+    return p["rounds"] * p.get("max_depth", 6)
+
+
+def voxel_feature_examples(case: str, p: dict) -> Driver:
+    # `example` voxelises one part at grid S; `identities` checks the features on fixed meshes
+    return Driver(case, float(p["S"]) ** 3, 8.0 * p["S"] ** 3, "S^3 voxels")
+
+
+def voxel_resolution(case: str, p: dict) -> Driver:
+    # one booster per kind on that kind's raw S^3 grid, held sparse: the occupied voxels of a
+    # surface are ~S^2 per row, and tree building is linear in the stored entries
+    rows = _voxel_rows(p)
+    S = max(p["sizes"]) if case == "shuffled" else int(case.split("-")[0].removeprefix("S"))
+    nnz = float(rows) * len(p["kinds"]) * (S * S + 1)
+    return Driver("boost", nnz * _rounds(p), 12.0 * nnz, "rows kinds S^2 rounds max_depth (sparse grids)")
+
+
+def voxel_raw_vs_haar(case: str, p: dict) -> Driver:
+    rows = _voxel_rows(p)
+    S = int(case.split("-")[0].removeprefix("S"))
+    nnz = float(rows) * (S * S + 1)
+    return Driver("boost", nnz * _rounds(p), 12.0 * nnz, "rows S^2 rounds max_depth (sparse grids)")
+
+
+def voxel_error_history(case: str, p: dict) -> Driver:
+    # the feature set (all kinds, the global ones, one kind, shuffled labels) fixes the columns
+    name = case.rsplit("-seed", 1)[0]
+    group = name if name in ("all", "global", "shuffled") else "one-kind"
+    return Driver(group, float(_voxel_rows(p)) * p["rounds"], None, "rows rounds")
+
+
+def voxel_importances(case: str, p: dict) -> Driver:
+    return Driver("boost", float(_voxel_rows(p)) * p["rounds"], None, "rows rounds")
+
+
+def voxel_predictions(case: str, p: dict) -> Driver:
+    return Driver("boost", float(_voxel_rows(p)) * p["rounds"], None, "rows rounds")
+
+
+# --- track E: paths between trained nets (forward passes over the training set) and refits
+
+def _n_train(p: dict) -> int:
+    return p["training"]["n_train"]
+
+
+def lowloss_paths_onelayer(case: str, p: dict) -> Driver:
+    N = int(case.removeprefix("N"))
+    n = _n_train(p)
+    # per pair and path point a forward pass (n x 64 x N); per pair one least-squares refit (n^2 N)
+    return Driver("paths", p["pairs"] * (p["points"] * n * 64 * N + n * n * N), 8.0 * 4 * n * N,
+                  "pairs (points n 64 N + n^2 N)")
+
+
+def lowloss_paths_deep(case: str, p: dict) -> Driver:
+    W = int(case.removeprefix("W"))
+    n = _n_train(p)
+    L = p["hidden_layers"]
+    return Driver("paths", p["pairs"] * (p["points"] * n * L * W * W + n * n * W), 8.0 * 4 * (n * W + W * W),
+                  "pairs (points n layers W^2 + n^2 W)")
+
+
+def wa_ensembling(case: str, p: dict) -> Driver:
+    h = max(p["hidden"])
+    n = _n_train(p)
+    return Driver("group", p["K"] * (n * h * h + n * n * h), 8.0 * p["K"] * h * h, "K (n h^2 + n^2 h)")
+
+
+def rbf_interpolation(case: str, p: dict) -> Driver:
+    if case == "hciz":
+        h = p["hciz"]
+        return Driver("hciz", float(h["samples"]) * sum(n**3 for n in h["sizes"]),
+                      8.0 * 1e6 * max(h["sizes"]) ** 2, "samples sum n^3")
+    if case == "error-formula":
+        e = p["error_formula"]
+        return Driver("error-formula", float(e["samples"]) * len(e["x"]) * sum(len(s) for s in e["nodes"]),
+                      8.0 * e["samples"] * max(len(s) for s in e["nodes"]), "samples x_points nodes")
+    c = p["convergence"]
+    # per N an N x N solve in mpmath at `digits` digits (N^3 digits^1.6), evaluated at eval_points
+    return Driver("nodes", sum(N**3 + N * c["eval_points"] for N in c["N"]) * c["digits"] ** 1.6, None,
+                  "sum_N (N^3 + N eval_points) digits^1.6")
+
+
+DRIVERS: dict[str, Callable[[str, dict], Driver]] = {
+    "sawtooth-square": sawtooth_square,
+    "relu-product": relu_product,
+    "sobolev-taylor": sobolev_taylor,
+    "phase-diagram": phase_diagram,
+    "precision-budget": precision_budget,
+    "log-regime": log_regime,
+    "superexpressive": superexpressive,
+    "universal-formulas": universal_formulas,
+    "ntk-indicator": ntk_indicator,
+    "beam-spectrum": beam_spectrum,
+    "free-knot-splines": free_knot_splines,
+    "linear-autoencoder": linear_autoencoder,
+    "digits-spectra": digits_spectra,
+    "powerlaw-optimizers": powerlaw_optimizers,
+    "sgd-phases": sgd_phases,
+    "sgd-stability": sgd_stability,
+    "corner-gd": corner_gd,
+    "spectral-algorithms": spectral_algorithms,
+    "voxel-feature-examples": voxel_feature_examples,
+    "voxel-resolution": voxel_resolution,
+    "voxel-raw-vs-haar": voxel_raw_vs_haar,
+    "voxel-error-history": voxel_error_history,
+    "voxel-importances": voxel_importances,
+    "voxel-predictions": voxel_predictions,
+    "lowloss-paths-onelayer": lowloss_paths_onelayer,
+    "lowloss-paths-deep": lowloss_paths_deep,
+    "wa-ensembling": wa_ensembling,
+    "rbf-interpolation": rbf_interpolation,
+}

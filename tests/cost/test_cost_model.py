@@ -1,0 +1,119 @@
+"""The cost models (deeprates.cost): the fit, the records, predictions for the shipped configs,
+and the paper config's resources written from the model."""
+
+import math
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from deeprates import cli
+from deeprates.cost import command, model, report
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _records(fig, sizes, cpu_of, rss_of=lambda p: 300):
+    """Synthetic measurements: one job per size, its figure params `sizes[i]`."""
+    data = {"sizes": {}, "records": []}
+    for i, p in enumerate(sizes):
+        label = f"s{i}"
+        data["sizes"][label] = {"configs": [], "date": "", "machine": "", "params": {fig: p}}
+        case = "spectrum"
+        d = model.driver(fig, case, p)
+        data["records"].append({"size": label, "figure": fig, "case": case, "threads": 1,
+                                "cpu_s": cpu_of(d.work), "wall_s": 2 * cpu_of(d.work),
+                                "peak_rss_mb": rss_of(d.mem)})
+    return data
+
+
+def test_fit_recovers_known_coefficients():
+    # beam-spectrum: W = n^3; a start-up of 0.8 s (under 90 % of the cheapest job, the cap the
+    # fit puts on it) and 2e-8 s per unit of W^1.2
+    c0, a, b = 0.8, 2e-8, 1.2
+    sizes = [{"n": n} for n in (100, 200, 400, 800, 1600, 3200)]
+    data = _records("beam-spectrum", sizes, lambda w: c0 + a * w**b, lambda m: 120 + 1.5 * m / 2**20)
+    g = model.fit(data)["beam-spectrum"]["eigh"]
+    assert g["b_fitted"] and abs(g["b"] - b) < 0.02
+    assert abs(g["c0"] - c0) < 0.05 and g["max_ratio"] < 1.02
+    assert abs(g["k"] - 1.5) < 0.01 and g["m0"] == pytest.approx(120 + 1.5 * 8 * 3 * 100**2 / 2**20)
+    # within the measured range the prediction is the fit; past it, linear in W from the largest job
+    fit = model.fitted("beam-spectrum", "eigh", {"figures": model.fit(data)})
+    w = 1000.0**3
+    assert fit.cpu(w) == pytest.approx(c0 + a * w**b, rel=0.02)
+    w_max = 3200.0**3
+    assert fit.cpu(2 * w_max) - fit.c0 == pytest.approx(2 * (fit.cpu(w_max) - fit.c0), rel=1e-9)
+
+
+def test_two_sizes_fix_the_stated_complexity():
+    # with two distinct W the exponent is not fitted: b = 1 (W carries the complexity)
+    sizes = [{"n": 100}, {"n": 1000}]
+    g = model.fit(_records("beam-spectrum", sizes, lambda w: 0.5 + 1e-8 * w))["beam-spectrum"]["eigh"]
+    assert not g["b_fitted"] and g["b"] == 1.0
+    assert g["a"] == pytest.approx(1e-8, rel=0.05)
+
+
+def test_cost_line_is_what_collect_parses(tmp_path):
+    line = cli.cost_line()
+    assert model.COST_RE.match(line), line
+    log = tmp_path / "job.log"
+    log.write_text(f"[x/y +    0.0s] start\n[x/y +    1.0s] done in 1.00s\n{line}\n")
+    rec = model.parse_log(log)
+    assert rec["cpu_s"] > 0 and rec["peak_rss_mb"] > 0
+    old = tmp_path / "old.log"
+    old.write_text("[x/y +    3.2s] done in 3.21s\n")
+    assert model.parse_log(old) == {"cpu_s": None, "wall_s": 3.21, "peak_rss_mb": None}
+
+
+def test_timing_is_outside_the_compute_code_hash():
+    # the cost line is printed by main(): editing it must not rerun every computation
+    from deeprates import workflow_support as ws
+
+    roots = ws.compute_roots("beam-spectrum")
+    assert ("deeprates.cli", "cmd_compute") in roots
+    assert "deeprates.cost.model" not in ws.code_modules(roots)
+    assert "cost_line" not in Path(cli.__file__).read_text().split("def cmd_compute")[1].split("\ndef ")[0]
+
+
+@pytest.mark.parametrize("configs", [[], ["config/test.yaml"], ["config/paper.yaml"]])
+def test_every_job_of_the_shipped_configs_gets_a_prediction(configs, monkeypatch):
+    monkeypatch.chdir(REPO)
+    cfg = command.load_config(configs)
+    preds = model.predict(cfg)
+    assert len(preds) == len(model.jobs(cfg)) > 0
+    for p in preds:
+        assert math.isfinite(p.cpu_s) and p.cpu_s > 0 and math.isfinite(p.rss_mb) and p.rss_mb > 0, p
+    # every code path the tiny and default sizes run was measured
+    if configs != ["config/paper.yaml"]:
+        assert all(p.measured_group for p in preds), [p.case for p in preds if not p.measured_group]
+
+
+def test_paper_resources_come_from_the_model(tmp_path, monkeypatch):
+    """config/paper.yaml's resources are what `deeprates cost --write-resources` writes: rewriting
+    a copy changes nothing (so they cannot drift from the model)."""
+    monkeypatch.chdir(REPO)
+    preds = model.predict(command.load_config(["config/paper.yaml"]))
+    copy = tmp_path / "paper.yaml"
+    copy.write_text((REPO / "config/paper.yaml").read_text())
+    report.write_resources(copy, preds)
+    assert copy.read_text() == (REPO / "config/paper.yaml").read_text()
+
+
+def test_resources_keep_margin_and_floor():
+    p = model.Prediction("t", "f", "c", "g", 1.0, 600.0, 600.0, 1000.0, 0, 1, True, 5, 1000)
+    r = report.resources_for([p])["f"]
+    assert r["runtime"] == 15 and r["mem_mb"] == 1300
+    tiny = model.Prediction("t", "f", "c", "g", 1.0, 1.0, 1.0, 50.0, 0, 1, True, 5, 1000)
+    assert report.resources_for([tiny])["f"] == {"runtime": report.MIN_RUNTIME_MIN,
+                                                  "mem_mb": report.MIN_MEM_MB, "gpu": 0}
+
+
+def test_docs_example_prints_what_the_page_shows(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    text = (REPO / "docs/commands/cost.md").read_text()
+    examples = re.findall(r"```bash\n(deeprates [^\n]+)\n```\s*```text\n(.*?)\n```", text, re.S)
+    assert examples
+    for cmd, expected in examples:
+        assert cli.main(shlex.split(cmd)[1:]) == 0, cmd
+        assert capsys.readouterr().out.strip() == expected.strip(), cmd
