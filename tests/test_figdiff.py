@@ -217,3 +217,18 @@ def test_claim_prose_numbers_move_within_precision_but_words_may_not():
     assert compare_json(exp, reworded, {})  # the words are compared exactly
     # outside a claim's prose every string is still compared exactly
     assert compare_json({"data": {"label": "N = 1"}}, {"data": {"label": "N = 2"}}, {})
+
+
+def test_a_committed_subfolder_is_another_set_of_figures(committed):
+    """figures/paper/ (paper-size figures, same names) is not compared with figures/; pointing
+    figdiff at it compares it on its own."""
+    _write_toy(committed / "figures" / "paper", slope=3.0)
+    _git(committed, "add", "figures")
+    _git(committed, "commit", "-qm", "paper figures")
+    report = figdiff(committed / "figures", "HEAD", committed / "out")
+    assert report.n_failed == 0 and report.n_passed == 2
+    assert all("paper" not in o.name for o in report.outcomes)
+    paper = figdiff(committed / "figures" / "paper", "HEAD", committed / "out")
+    assert paper.n_failed == 0 and paper.n_passed == 2
+    (committed / "figures" / "paper" / "toy.json").unlink()
+    assert figdiff(committed / "figures" / "paper", "HEAD", committed / "out").n_failed == 1

@@ -274,7 +274,9 @@ def figdiff(figures_dir: str | Path = "figures", against: str = "HEAD",
     else:
         rel = Path(committed).as_posix().strip("/")
     _git(repo, "rev-parse", "--verify", f"{against}^{{commit}}")
-    listed = _git(repo, "ls-tree", "-r", "--name-only", against, "--", rel + "/").decode().splitlines()
+    # the folder's own files only: a subfolder (figures/paper/, the paper-size figures) is
+    # another set of figures, compared by pointing figdiff at it
+    listed = _git(repo, "ls-tree", "--name-only", against, "--", rel + "/").decode().splitlines()
     expected_names = {Path(p).name for p in listed if p.endswith(COMPARED)}
     actual_names = {p.name for p in figures_dir.glob("*") if p.suffix in COMPARED and
                     not p.name.endswith("-failed-diff.png")} if figures_dir.exists() else set()
