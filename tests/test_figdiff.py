@@ -223,12 +223,15 @@ def test_a_committed_subfolder_is_another_set_of_figures(committed):
     """figures/paper/ (paper-size figures, same names) is not compared with figures/; pointing
     figdiff at it compares it on its own."""
     _write_toy(committed / "figures" / "paper", slope=3.0)
+    for f in (committed / "figures" / "paper").glob("toy.*"):  # one only the paper size has
+        f.rename(f.with_name("paper-only" + f.suffix))
+    _write_toy(committed / "figures" / "paper", slope=3.0)
     _git(committed, "add", "figures")
     _git(committed, "commit", "-qm", "paper figures")
     report = figdiff(committed / "figures", "HEAD", committed / "out")
     assert report.n_failed == 0 and report.n_passed == 2
     assert all("paper" not in o.name for o in report.outcomes)
     paper = figdiff(committed / "figures" / "paper", "HEAD", committed / "out")
-    assert paper.n_failed == 0 and paper.n_passed == 2
+    assert paper.n_failed == 0 and paper.n_passed == 4
     (committed / "figures" / "paper" / "toy.json").unlink()
     assert figdiff(committed / "figures" / "paper", "HEAD", committed / "out").n_failed == 1
