@@ -299,10 +299,12 @@ def lowloss_paths_onelayer(case: str, p: dict) -> Driver:
 
 
 def lowloss_paths_deep(case: str, p: dict) -> Driver:
-    W = int(case.removeprefix("W"))
+    # "W<w>-p<k>": one endpoint pair per job; "W<w>" (records measured before the split): all pairs
+    width, _, pair = case.removeprefix("W").partition("-p")
+    W, pairs = int(width), (1 if pair else p["pairs"])
     n = _n_train(p)
     L = p["hidden_layers"]
-    return Driver("paths", p["pairs"] * (p["points"] * n * L * W * W + n * n * W), 8.0 * 4 * (n * W + W * W),
+    return Driver("paths", pairs * (p["points"] * n * L * W * W + n * n * W), 8.0 * 4 * (n * W + W * W),
                   "pairs (points n layers W^2 + n^2 W)")
 
 
