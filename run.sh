@@ -3,7 +3,8 @@
 #   ./run.sh figures [snakemake options]   regenerate every figure and verify every claim
 #   ./run.sh test    [pytest options]      run the tests
 # Either one first makes the environment when it is missing: a virtual environment in .venv with
-# the exact pins of pyproject.toml (`pip install -e ".[test]"`). It is remade when pyproject.toml
+# the exact pins of pyproject.toml (`pip install -e ".[test]"`: the core, the `pipeline` extra
+# that the workflow needs and the test tools). It is remade when pyproject.toml
 # is newer than the last install. Python: $PYTHON, else python3.11, else python3 if it is 3.11.
 set -euo pipefail
 cd "$(dirname "$0")"

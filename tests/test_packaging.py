@@ -1,4 +1,5 @@
-"""pyproject.toml is the one source of dependencies; environment.yml must list the same pins."""
+"""pyproject.toml is the one source of dependencies; environment.yml must list the same pins as its
+core dependencies and `pipeline` extra (what the workflow's jobs need)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import tomllib
 import yaml
 
 
-def _pyproject_pins(repo) -> dict[str, str]:
+def _pyproject_pins(repo, extras=("pipeline",)) -> dict[str, str]:
     meta = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
     pins = {}
-    for dep in meta["dependencies"]:
+    for dep in meta["dependencies"] + [d for e in extras for d in meta["optional-dependencies"][e]]:
+        if dep.startswith("deeprates["):
+            continue
         name, _, version = dep.partition("==")
         assert version, f"pyproject dependency {dep!r} is not pinned exactly"
         pins[name.strip().lower()] = version.strip()
@@ -38,7 +41,18 @@ def test_required_pins(repo):
     assert pins["snakemake"] == "9.27.1"
     assert pins["torch"] == "2.13.0"
     assert pins["matplotlib"] == "3.11.2"
-    assert pins["seaborn"] == "0.13.2"
+    assert _pyproject_pins(repo, extras=("test",))["seaborn"] == "0.13.2"
+
+
+def test_core_install_is_light_and_test_installs_everything(repo):
+    """`pip install deeprates` is the library (no torch, Snakemake, plotting, boosting); run.sh and
+    CI install `.[test]`, which must pull in the pipeline."""
+    meta = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
+    core = {d.partition("==")[0] for d in meta["dependencies"]}
+    assert core == {"numpy", "scipy", "numba", "pyyaml", "jsonschema", "mpmath"}
+    extras = meta["optional-dependencies"]
+    assert "deeprates[pipeline]" in extras["test"] and "deeprates[pipeline]" in extras["slurm"]
+    assert '.[test]' in (repo / "run.sh").read_text()
 
 
 def test_slurm_plugin_only_in_extra(repo):

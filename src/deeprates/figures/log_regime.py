@@ -12,7 +12,6 @@ The checks and their controls are described in docs/figures/log-regime.md.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from deeprates import plotting
 from deeprates.approximation import bit_extraction as bx
@@ -176,6 +175,9 @@ def measure(results: dict, p: dict) -> Measurement:
 
 
 def draw(d: dict, p: dict):
+    # here, not at the top: compute jobs, check-config and a core install (no matplotlib) load this module
+    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+
     deep, sh = d["deep"], d["shallow"]
     Wd, ed, Ws, es = (np.asarray(v, float) for v in (deep["W"], deep["err"], sh["W"], sh["err"]))
     k = d["fit_sizes"]

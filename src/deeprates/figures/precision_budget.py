@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from deeprates import plotting
 from deeprates.approximation import bit_extraction as bx
@@ -203,6 +202,9 @@ def measure(results: dict, p: dict) -> Measurement:
 
 
 def draw(d: dict, p: dict):
+    # here, not at the top: compute jobs, check-config and a core install (no matplotlib) load this module
+    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+
     r32, r64, mps = d["float32"], d["float64"], d["mpmath"]
     fig, axes = plotting.subplots(2, 1, width=3.6, height=3.0)
     cols = plotting.colors(3)

@@ -19,10 +19,12 @@ import functools
 import math
 
 import numpy as np
-import torch
 
 from deeprates.training.checkpoint import Checkpoint
 from deeprates.training.loop import record_steps, train
+
+# torch is imported where a tensor is made (not at the top): figure jobs measure and draw
+# from this module's numpy functions without paying torch's ~2 s start-up.
 
 # Compare with the d -> oo limit only while at least this many eigenvalues are still unlearned
 # (s e^tau < 1): later the loss is carried by a handful of the smallest eigenvalues of one draw,
@@ -105,6 +107,8 @@ def comparison_horizon(r: float, sigma2: float, d: int, tau_max: float) -> float
 
 
 def initial_weights(d: int, H: int, sigma2: float, seed: int) -> torch.Tensor:
+    import torch
+
     gen = torch.Generator().manual_seed(int(seed))
     return torch.randn(H, d, generator=gen, dtype=torch.float64) * math.sqrt(sigma2 / d)
 
@@ -112,6 +116,8 @@ def initial_weights(d: int, H: int, sigma2: float, seed: int) -> torch.Tensor:
 def initial_spectrum(d: int, H: int, sigma2: float, seed: int,
                      device: torch.device | str = "cpu") -> np.ndarray:
     """Eigenvalues of G0 = W0 W0^T, descending (computed on `device`, float64)."""
+    import torch
+
     W = initial_weights(d, H, sigma2, seed).to(device)
     return torch.linalg.eigvalsh(W @ W.T).flip(0).cpu().numpy()
 
@@ -128,13 +134,16 @@ def mean_loss_over_draws(tau: np.ndarray, d: int, H: int, sigma2: float, seeds: 
 
 def train_autoencoder(d: int, H: int, sigma2: float, dtau: float, tau_max: float, *, seed: int,
                       snapshots: tuple[float, ...] = (), device: torch.device | str = "cpu",
-                      dtype: torch.dtype = torch.float64, checkpoint: Checkpoint | None = None,
+                      dtype: torch.dtype | None = None, checkpoint: Checkpoint | None = None,
                       log=None, per_decade: int = 40) -> dict:
     """Euler gradient descent W <- W - lr grad L with lr = d dtau / 4 (one step = dtau in tau).
 
     Returns tau, the GD loss, the initial spectrum s0 of G and G's spectrum at the recorded
     steps nearest to the `snapshots` times (to compare eigenvalue by eigenvalue with the
-    logistic law)."""
+    logistic law). dtype: float64 when None."""
+    import torch
+
+    dtype = torch.float64 if dtype is None else dtype
     device = torch.device(device)
     s0 = initial_spectrum(d, H, sigma2, seed, device)
     W0 = initial_weights(d, H, sigma2, seed).to(dtype=dtype, device=device)

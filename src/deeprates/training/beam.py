@@ -14,9 +14,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
 from deeprates.beam_roots import cantilever_roots
+
+# torch is imported where a tensor is made (not at the top): figure jobs measure and draw
+# from this module's numpy functions without paying torch's ~2 s start-up.
 
 
 def exact_eigenvalues(count: int) -> np.ndarray:
@@ -43,6 +45,8 @@ def gram(n: int, device: torch.device | str = "cpu") -> torch.Tensor:
     """k(s_i, s_j) on the n midpoints, float64 on `device`. The eigenvalues of gram/n (the
     midpoint Nystrom discretisation) approximate the operator's; `spectral.decompose` uses them
     and c_k = u_k . f(s) / sqrt n, so the loss is the midpoint rule for 1/2 int (f_t - f)^2."""
+    import torch
+
     s = torch.tensor(midpoints(n), dtype=torch.float64, device=device)
     out = torch.empty(n, n, dtype=torch.float64, device=device)
     for i in range(0, n, 2048):  # row blocks: no n x n temporaries (paper size n = 20000)

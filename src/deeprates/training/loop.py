@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-import torch
 
 from deeprates.fitting import geometric_indices
 from deeprates.training.checkpoint import Checkpoint
 
-State = dict[str, torch.Tensor]
+# torch is imported by the callers that make tensors: importing this module (for record_steps)
+# must not load it.
+State = dict  # str -> torch.Tensor
 
 
 def record_steps(n_steps: int, per_decade: int = 40) -> np.ndarray:

@@ -15,8 +15,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
+# torch is imported where a tensor is made (not at the top): figure jobs measure and draw
+# from this module's numpy functions without paying torch's ~2 s start-up.
 from deeprates.fitting import (PowerLawFit, fit_power_law, geometric_grid, geometric_indices,
                                resolved_modes, spectral_window)
 
@@ -78,6 +79,8 @@ class Spectrum:
 
 def decompose(K: torch.Tensor, Y: np.ndarray | torch.Tensor) -> Spectrum:
     """Eigendecomposition of K/n (float64, on K's device) and the targets' mode weights."""
+    import torch
+
     if K.dtype != torch.float64:
         raise ValueError("spectral computations need float64 (eigenvalues span ~10 decades)")
     n = K.shape[0]

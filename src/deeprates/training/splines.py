@@ -29,8 +29,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import sys
+
 import numpy as np
-import torch
 from scipy.optimize import brentq
 
 from deeprates.training.checkpoint import Checkpoint
@@ -64,13 +65,20 @@ class Target:
         return TARGETS[self.name][3].format(p=self.param)
 
 
+def _is_tensor(x) -> bool:
+    # torch is imported only where tensors are made (SplineModel, train_spline), so that figure
+    # jobs evaluate targets on numpy arrays without loading it; a tensor implies torch is loaded.
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
 def _tanh_fpp(x, p):
-    t = torch.tanh(p * (x - 0.4)) if isinstance(x, torch.Tensor) else np.tanh(p * (x - 0.4))
+    t = _lib(x).tanh(p * (x - 0.4))
     return -2 * p * p * t * (1 - t * t)
 
 
 def _lib(x):
-    return torch if isinstance(x, torch.Tensor) else np
+    return sys.modules["torch"] if _is_tensor(x) else np
 
 
 TARGETS = {
@@ -116,6 +124,8 @@ _GL_Z, _GL_W = np.polynomial.legendre.leggauss(8)
 
 class SplineModel:
     def __init__(self, target: Target, device: torch.device):
+        import torch
+
         self.target = target
         self.z = torch.tensor((_GL_Z + 1) / 2, dtype=torch.float64, device=device)
         self.wq = torch.tensor(_GL_W / 2, dtype=torch.float64, device=device)
@@ -123,6 +133,8 @@ class SplineModel:
                      torch.ones(1, dtype=torch.float64, device=device))
 
     def nodes(self, a):
+        import torch
+
         return torch.cat([self.ends[0], a, self.ends[1]])
 
     def loss(self, a, w):
@@ -141,6 +153,8 @@ class SplineModel:
         v = self.target.f(nodes) + w
         h = nodes[1:] - nodes[:-1]
         slope = (v[1:] - v[:-1]) / h
+        import torch
+
         dw = torch.zeros_like(v)
         dw[:-1] += h / 3
         dw[1:] += h / 3
@@ -171,6 +185,8 @@ def train_spline(target: Target, n_knots: int, n_steps: int, *, eta: float = 0.5
                  log=None, per_decade: int = 40) -> dict:
     """Jacobi-preconditioned GD on (knots, nodal residuals) from `initial_knots` and s = the
     interpolant of f (w = 0). A step that would reorder knots is halved until it does not."""
+    import torch
+
     device = torch.device(device)
     model = SplineModel(target, device)
     a0 = torch.tensor(initial_knots(n_knots, seed), dtype=torch.float64, device=device)
