@@ -60,3 +60,19 @@ def test_slurm_plugin_only_in_extra(repo):
     assert not any("executor-plugin-slurm" in d for d in meta["dependencies"])
     assert any("executor-plugin-slurm" in d for d in meta["optional-dependencies"]["slurm"])
     assert "test" in meta["optional-dependencies"]
+
+
+def test_every_data_file_the_package_reads_is_package_data(repo):
+    """A non-Python file under src/deeprates (schemas, the cost models' coefficients) that no
+    package-data pattern names is missing from an installed wheel: `pip install .` then fails
+    only outside the source tree."""
+    from fnmatch import fnmatch
+
+    patterns = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["deeprates"]
+    root = repo / "src" / "deeprates"
+    data = [p.relative_to(root).as_posix() for p in root.rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
+    assert data
+    missing = [f for f in data if not any(fnmatch(f, pat) for pat in patterns)]
+    assert not missing, f"not in [tool.setuptools.package-data]: {missing}"
