@@ -47,7 +47,8 @@ def readme_commands() -> list[str]:
                 cmds.append(cmd)
         elif block is None:
             for code in re.findall(r"`([^`\n]+)`", line):
-                if code.startswith(PROGRAMS + ("pytest",)):
+                # a bare program name in prose (`./run.sh`, `snakemake`) names it, runs nothing
+                if code.startswith(PROGRAMS + ("pytest",)) and code.strip() not in PROGRAMS:
                     cmds.append(code.strip())
     return list(dict.fromkeys(cmds))
 
