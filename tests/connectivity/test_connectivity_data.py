@@ -6,7 +6,8 @@ import sys
 import numpy as np
 from sklearn.datasets import load_digits as sklearn_load_digits
 
-from deeprates.connectivity.data import N_DIGITS, load_digits
+from deeprates.connectivity.data import N_DIGITS
+from deeprates.digits import load_digits
 
 
 def test_digits_equal_scikit_learns():

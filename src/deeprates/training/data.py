@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import qmc
 
+from deeprates.digits import load_digits
+
 
 @dataclass(frozen=True)
 class Domain:
@@ -103,14 +105,11 @@ def digits(scale: str = "unit-mean-norm") -> tuple[np.ndarray, np.ndarray]:
     Returns (x, Y): pixels scaled so that the mean |x| is 1 (the ReLU kernels with bias depend on
     the scale of x relative to the bias), and one-hot labels centred to mean zero, (n, 10).
     """
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    x = np.asarray(bunch.data, dtype=np.float64)
+    x, y = load_digits()
+    x = np.asarray(x, dtype=np.float64)
     if scale == "unit-mean-norm":
         x = x / np.linalg.norm(x, axis=1).mean()
     elif scale != "raw":
         raise ValueError(f"scale must be 'unit-mean-norm' or 'raw', got {scale!r}")
-    y = np.asarray(bunch.target)
     Y = np.eye(10)[y]
     return x, Y - Y.mean(axis=0)
