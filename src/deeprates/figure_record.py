@@ -39,8 +39,9 @@ def make(module: Any, results: dict, params: dict) -> tuple[Measurement, Any, st
 
 
 def write(outdir: str | Path, module: Any, measurement: Measurement, fig: Any, caption: str,
-          params: dict) -> list[Path]:
-    """figures/<id>.png, .pdf and .json; the JSON last, so its presence means all three exist."""
+          params: dict, pdf: bool = True) -> list[Path]:
+    """figures/<id>.png, .pdf (unless pdf=False) and .json; the JSON last, so its presence means
+    the others exist."""
     from deeprates import plotting
 
     if not measurement.claims:
@@ -50,7 +51,7 @@ def write(outdir: str | Path, module: Any, measurement: Measurement, fig: Any, c
         raise ValueError(f"figure {module.ID!r}: claims without a kind (reproduction or "
                          f"consistency): {unkinded}")
     outdir = Path(outdir)
-    paths = plotting.save(fig, outdir / module.ID)
+    paths = plotting.save(fig, outdir / module.ID, pdf=pdf)
     doc = {
         "id": module.ID,
         "title": module.TITLE,

@@ -109,14 +109,42 @@ def perturb_params(params: object, rel: float, path: str = "",
     return params
 
 
+# Top-level packages imported by this job's code, when the job is a warm-start child
+# (deeprates.warm_start): there torch is loaded before the job starts, so "torch in sys.modules"
+# no longer says whether the job imported it. None in a fresh process.
+_JOB_IMPORTS: set[str] | None = None
+
+
+def record_imports() -> None:
+    """In a warm-start child, before the job: note every package its import statements name."""
+    import builtins
+
+    global _JOB_IMPORTS
+    _JOB_IMPORTS = set()
+    original = builtins.__import__
+
+    def recording(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0:
+            _JOB_IMPORTS.add(name.partition(".")[0])
+        return original(name, globals, locals, fromlist, level)
+
+    builtins.__import__ = recording
+
+
+def uses_torch() -> bool:
+    """Whether this job's code imported torch (what its results' provenance records)."""
+    if _JOB_IMPORTS is not None:
+        return "torch" in _JOB_IMPORTS
+    return "torch" in sys.modules
+
+
 def limit_threads(n: int) -> None:
     """Limit native thread pools to n. Environment first (read when libraries load), then torch."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[var] = str(n)
-    if "torch" in sys.modules:
-        import torch
-
+    torch = sys.modules.get("torch")  # not `import torch`: a warm-start job would record it
+    if torch is not None:
         torch.set_num_threads(n)
 
 
@@ -180,7 +208,7 @@ class RunContext:
         import numpy as np
 
         info = {"threads": self.threads, "numpy": np.__version__}
-        if "torch" in sys.modules:
+        if uses_torch():
             import torch
 
             info["torch"] = torch.__version__

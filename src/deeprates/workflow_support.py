@@ -104,10 +104,16 @@ def figure_inputs(config: dict, fig: str, results_dir: str = "results") -> list[
     return [f"{results_dir}/{track}/{fig}/{case}.json" for case in cases]
 
 
+def figure_formats(config: dict) -> tuple[str, ...]:
+    """The files a figure job writes: PNG, PDF unless `figure_pdf: false`, and the JSON."""
+    return ("png", "pdf", "json") if config.get("figure_pdf", True) else ("png", "json")
+
+
 def final_outputs(config: dict, figs: list[str], results_dir: str, figures_dir: str) -> list[str]:
-    """Every file a complete run leaves: each figure's PNG, PDF and JSON (the report's inputs),
+    """Every file a complete run leaves: each figure's PNG, PDF and JSON (the report's inputs;
+    no PDF under `figure_pdf: false`),
     the claims table, the verification stamp and the compute results they come from."""
-    out = [f"{figures_dir}/{fig}.{ext}" for fig in figs for ext in ("png", "pdf", "json")]
+    out = [f"{figures_dir}/{fig}.{ext}" for fig in figs for ext in figure_formats(config)]
     out += [f"{figures_dir}/README.md", f"{results_dir}/verify.ok"]
     return out + [p for fig in figs for p in figure_inputs(config, fig, results_dir)]
 

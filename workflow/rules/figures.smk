@@ -9,6 +9,8 @@ rule figure:
     input:
         results=lambda wc: ws.figure_inputs(config, wc.fig, RESULTS),
     output:
+        # no PDF under `figure_pdf: false` (config/test.yaml)
+        **({"pdf": f"{FIGDIR}/{{fig}}.pdf"} if config["figure_pdf"] else {}),
         png=report(
             f"{FIGDIR}/{{fig}}.png",
             caption="../report/figure.rst",
@@ -17,7 +19,6 @@ rule figure:
             ),
             subcategory="{fig}",
         ),
-        pdf=f"{FIGDIR}/{{fig}}.pdf",
         json=f"{FIGDIR}/{{fig}}.json",
     log:
         f"{RESULTS}/logs/figures/{{fig}}.log",
@@ -30,6 +31,7 @@ rule figure:
         code=lambda wc: ws.figure_fingerprint(wc.fig),
         outdir=lambda wc, output: os.path.dirname(output.json),
         caption=lambda wc: ws.caption(config, wc.fig),
+        pdf="" if config["figure_pdf"] else "--no-pdf",
     shell:
         "python -m deeprates figure {wildcards.fig} --results {input.results}"
-        " --params {params.p:q} --outdir {params.outdir} > {log} 2>&1"
+        " --params {params.p:q} --outdir {params.outdir} {params.pdf} > {log} 2>&1"
