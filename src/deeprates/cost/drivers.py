@@ -329,6 +329,37 @@ def rbf_interpolation(case: str, p: dict) -> Driver:
                   "sum_N (N^3 + N eval_points) digits^1.6")
 
 
+# --- the shared-data jobs (workflow/rules/connectivity.smk, voxel.smk): their params are the
+# job's own spec (model.data_jobs), not a figure's section
+
+def connectivity_net(case: str, p: dict) -> Driver:
+    # minibatch SGD over epochs x n_train samples, each a forward and a backward pass through
+    # the MLP: work per sample ~ its parameter count (sum of a b over consecutive layer sizes).
+    # Per-step overhead (epochs n_train / batch steps, ~10^2 at these sizes) is negligible next
+    # to torch's import (c0)
+    sizes = p["sizes"]
+    params = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    # float32 weights, gradients, momentum and the snapshot copy
+    return Driver("train", float(p["epochs"]) * p["n_train"] * params, 4.0 * 4 * params,
+                  "epochs n_train parameters")
+
+
+def voxel_meshes(case: str, p: dict) -> Driver:
+    # one class: generate (or read and check) its meshes, a fixed cost per mesh
+    return Driver("meshes", float(p["meshes"]), None, "meshes of the class")
+
+
+def voxel_features(case: str, p: dict) -> Driver:
+    # every rotated copy of every mesh of the chunk is voxelised at every grid size S; a surface
+    # occupies ~S^2 voxels of the S^3 grid, so the work is meshes x copies x sum_S S^2
+    grid = sum(S * S for S in sorted(set(p["sizes"]) | set(p["raw_sizes"])))
+    n = p["meshes"] * p["copies"]
+    # held until the chunk is written: dense raw grids (17 float32 columns x S^3, S <= 8) and the
+    # sparse voxel lists of the larger raw grids (~6 S^2 occupied voxels)
+    dense = sum(S**3 if S <= 8 else 6 * S * S for S in p["raw_sizes"])
+    return Driver("features", float(n * grid), 4.0 * 17 * n * dense, "meshes copies sum_S S^2")
+
+
 DRIVERS: dict[str, Callable[[str, dict], Driver]] = {
     "sawtooth-square": sawtooth_square,
     "relu-product": relu_product,
@@ -358,4 +389,7 @@ DRIVERS: dict[str, Callable[[str, dict], Driver]] = {
     "lowloss-paths-deep": lowloss_paths_deep,
     "wa-ensembling": wa_ensembling,
     "rbf-interpolation": rbf_interpolation,
+    "connectivity-net": connectivity_net,
+    "voxel-meshes": voxel_meshes,
+    "voxel-features": voxel_features,
 }

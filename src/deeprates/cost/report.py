@@ -76,20 +76,23 @@ def table(preds: list[Prediction], per_job: bool = True, limit_h: float = CLUSTE
     return "\n".join(lines)
 
 
-def resources_for(preds: list[Prediction]) -> dict[str, dict]:
-    """Per figure (the config's resources are per figure, so the largest of its jobs):
-    runtime = TIME_MARGIN x predicted wall at its threads, mem = MEM_MARGIN x predicted peak RSS,
-    with floors. GPU figures: the CPU model says nothing about GPU time, so only their memory
-    comes from it (see resources_note)."""
-    out: dict[str, dict] = {}
+def resources_for(preds: list[Prediction]) -> dict[tuple[str, str], dict]:
+    """Per config line (figure, "resources" | "net_resources" | "dataset"): the resources are
+    per figure, per figure's networks and per voxel data set, so each takes the largest of its
+    jobs: runtime = TIME_MARGIN x predicted wall at its threads, mem = MEM_MARGIN x predicted peak
+    RSS, with floors. GPU jobs: the CPU model says nothing about GPU time, so only their memory
+    comes from it (write_resources keeps their runtime)."""
+    out: dict[tuple[str, str], dict] = {}
     for p in preds:
-        r = out.setdefault(p.figure, {"runtime": MIN_RUNTIME_MIN, "mem_mb": MIN_MEM_MB, "gpu": p.gpu})
-        r["runtime"] = max(r["runtime"], math.ceil(TIME_MARGIN * p.wall_s / 60))
-        r["mem_mb"] = max(r["mem_mb"], int(math.ceil(MEM_MARGIN * p.rss_mb / 100) * 100))
+        for owner in p.owners:
+            r = out.setdefault(owner, {"runtime": MIN_RUNTIME_MIN, "mem_mb": MIN_MEM_MB, "gpu": p.gpu})
+            r["runtime"] = max(r["runtime"], math.ceil(TIME_MARGIN * p.wall_s / 60))
+            r["mem_mb"] = max(r["mem_mb"], int(math.ceil(MEM_MARGIN * p.rss_mb / 100) * 100))
     return out
 
 
-RES_LINE = re.compile(r"^(    resources: )\{(.*)\}(.*)$")
+# a figure's resources and its networks' (4 spaces), a voxel data set's own (6: inside `dataset:`)
+RES_LINE = re.compile(r"^(    (?P<net>net_)?resources: |      (?P<ds>)resources: )\{(?P<body>.*)\}(?P<tail>.*)$")
 FIG_LINE = re.compile(r"^  ([a-z0-9-]+):\s*$")
 
 
@@ -98,9 +101,10 @@ def _flow(d: dict) -> str:
 
 
 def write_resources(path: Path, preds: list[Prediction]) -> list[str]:
-    """Rewrite each figure's `resources:` line of a config file (comments and every other key
-    kept): runtime and mem_mb from the model; threads and gpu as they were. GPU figures keep
-    their runtime (no GPU measurement yet). Returns the changed figures."""
+    """Rewrite the `resources:` lines of a config file (comments and every other key kept):
+    each figure's, its networks' (`net_resources`) and its voxel data set's; runtime and mem_mb
+    from the model, threads and gpu as they were. GPU jobs keep their runtime (no GPU
+    measurement yet). Returns the changed lines' (figure, line) names."""
     import yaml
 
     want = resources_for(preds)
@@ -112,17 +116,20 @@ def write_resources(path: Path, preds: list[Prediction]) -> list[str]:
             fig = m.group(1)
             continue
         r = RES_LINE.match(line.rstrip("\n"))
-        if r and fig in want:
-            old = yaml.safe_load("{" + r.group(2) + "}")
-            new = dict(old)
-            new["mem_mb"] = want[fig]["mem_mb"]
-            if not old.get("gpu"):
-                new["runtime"] = want[fig]["runtime"]
-            new = {k: new[k] for k in ("mem_mb", "runtime", "threads", "gpu") if k in new}
-            text = f"{r.group(1)}{_flow(new)}{r.group(3)}\n"
-            if text != line:
-                changed.append(fig)
-            lines[i] = text
-            fig = None
+        if not r:
+            continue
+        owner = (fig, "net_resources" if r["net"] is not None else "dataset" if r["ds"] is not None else "resources")
+        if owner not in want:
+            continue
+        old = yaml.safe_load("{" + r["body"] + "}")
+        new = dict(old)
+        new["mem_mb"] = want[owner]["mem_mb"]
+        if not old.get("gpu"):
+            new["runtime"] = want[owner]["runtime"]
+        new = {k: new[k] for k in ("mem_mb", "runtime", "threads", "gpu") if k in new}
+        text = f"{r.group(1)}{_flow(new)}{r['tail']}\n"
+        if text != line:
+            changed.append(owner)
+        lines[i] = text
     Path(path).write_text("".join(lines))
     return changed
