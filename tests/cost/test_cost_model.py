@@ -141,7 +141,8 @@ def test_resources_keep_margin_and_floor():
 def test_write_resources_covers_networks_and_voxel_data(tmp_path):
     """A figure's networks (`net_resources`, the largest of the nets it trains) and a voxel data
     set's features (its own `resources:`, inside `dataset:`) are written like a figure's; a GPU
-    job keeps its runtime."""
+    job keeps its runtime, and its memory where the CPU model asks for less (the CUDA host
+    memory is not in the CPU model)."""
     cfg = tmp_path / "c.yaml"
     cfg.write_text("figures:\n  vox:\n    dataset: &d\n      n_train: 3\n"
                    "      resources: {mem_mb: 1, runtime: 1}\n    resources: {mem_mb: 1, runtime: 1}\n"
@@ -160,6 +161,9 @@ def test_write_resources_covers_networks_and_voxel_data(tmp_path):
     assert "      resources: {mem_mb: 2600, runtime: 30}\n" in text
     assert "    dataset: &d\n" in text and "    resources: {mem_mb: 1000, runtime: 5}\n" in text
     assert "    net_resources: {mem_mb: 6500, runtime: 77, gpu: 1}\n" in text
+    lower = [pred("connectivity-net", (("paths", "net_resources"),), 60.0, 100.0, gpu=1)]
+    report.write_resources(cfg, lower)
+    assert "    net_resources: {mem_mb: 6500, runtime: 77, gpu: 1}\n" in cfg.read_text()
     # a line no job asks for (paths' own resources here) is left as it was
     assert "    resources: {mem_mb: 1, runtime: 1}  # kept\n" in text
     assert set(changed) == {("vox", "dataset"), ("vox", "resources"), ("paths", "net_resources")}

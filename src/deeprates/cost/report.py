@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from deeprates.cost.command import CLUSTER_LIMIT_H
-from deeprates.cost.model import Prediction
+from deeprates.cost.model import DATA_JOBS, Prediction
 
 # What a 2-core laptop runs in a sitting (CLUSTER_LIMIT_H: a typical cluster's limit for one job).
 LAPTOP_MIN = 30.0
@@ -69,7 +69,9 @@ def table(preds: list[Prediction], per_job: bool = True, limit_h: float = CLUSTE
                      f"GPU jobs {sum(1 for p in ps if p.gpu)}")
     over = [p for p in preds if p.wall_s > limit_h * 3600]
     laptop = [p for p in preds if p.cpu_s <= LAPTOP_MIN * 60 and not p.gpu]
-    lines.append(f"total: {len(preds)} compute jobs, CPU {_t(sum(p.cpu_s for p in preds))} "
+    shared = sum(1 for p in preds if p.figure in DATA_JOBS)
+    lines.append(f"total: {len(preds)} jobs ({len(preds) - shared} compute, {shared} shared-data), "
+                 f"CPU {_t(sum(p.cpu_s for p in preds))} "
                  f"({sum(p.cpu_s for p in preds) / 3600:.1f} core-hours); {len(over)} over "
                  f"{limit_h:g} h; {len(laptop)} run on a 2-core laptop in under {LAPTOP_MIN:g} min; "
                  f"requested {sum(p.requested_min for p in preds)} job-minutes")
@@ -103,8 +105,8 @@ def _flow(d: dict) -> str:
 def write_resources(path: Path, preds: list[Prediction]) -> list[str]:
     """Rewrite the `resources:` lines of a config file (comments and every other key kept):
     each figure's, its networks' (`net_resources`) and its voxel data set's; runtime and mem_mb
-    from the model, threads and gpu as they were. GPU jobs keep their runtime (no GPU
-    measurement yet). Returns the changed lines' (figure, line) names."""
+    from the model, threads and gpu as they were. GPU jobs keep their runtime and at least their
+    memory (no GPU measurement yet). Returns the changed lines' (figure, line) names."""
     import yaml
 
     want = resources_for(preds)
@@ -126,6 +128,11 @@ def write_resources(path: Path, preds: list[Prediction]) -> list[str]:
         new["mem_mb"] = want[owner]["mem_mb"]
         if not old.get("gpu"):
             new["runtime"] = want[owner]["runtime"]
+        else:
+            # nor the memory a CUDA process holds on the host (its runtime libraries and
+            # context): the CPU model's peak is a floor, the request never drops below the
+            # config's own (what a GPU run measures replaces it: scripts/gpu-paper-check.sh)
+            new["mem_mb"] = max(new["mem_mb"], int(old.get("mem_mb", 0)))
         new = {k: new[k] for k in ("mem_mb", "runtime", "threads", "gpu") if k in new}
         text = f"{r.group(1)}{_flow(new)}{r['tail']}\n"
         if text != line:
