@@ -86,8 +86,11 @@ def sobolev_taylor(case: str, p: dict) -> Driver:
         for Ns in taylor.grid_sizes(d, n, c["N_min"], N, p["per_depth"], p["per_decade"]):
             mp = taylor.product_depth(target, Ns, n, p["product_margin"])
             W += (Ns + 1) * 2.0**mp * taylor.term_depth(d, n, mp)
-            # the breakpoints of the largest size, through the layers of a term
-            M = max(M, 8.0 * (Ns + 1) * 2.0**mp * taylor.term_depth(d, n, mp))
+            # the sup error's candidates (~1.7 (N + 1) 2^mp in the default and paper results),
+            # each evaluated through its 2 active terms of ~16 units (the terms' width there:
+            # 14 to 16 for n = 2, 3). Written with the depth L instead of the width at first:
+            # the paper-size d1-n2 job then peaked at 1.7x the prediction
+            M = max(M, 8.0 * 32 * (Ns + 1) * 2.0**mp)
         if n == 1:
             # no products (mp = 1, a handful of breakpoints per term): building the N + 1 term
             # networks in Python is the work, a path of its own
