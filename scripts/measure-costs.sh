@@ -1,27 +1,40 @@
 #!/usr/bin/env bash
-# Re-measure the cost records of the compute jobs and refit the cost models
+# Re-measure the cost records of the workflow's jobs and refit the cost models
 # (src/deeprates/cost/, docs/commands/cost.md):
-#   scripts/measure-costs.sh [tiny] [mid] [default]     (default: all three)
-# Each size runs its compute jobs one at a time (--cores 1: the fits use CPU time, and a shared
-# machine's wall time says little; the default size runs only the largest job of each case group,
-# about half its CPU time), then `deeprates cost collect` reads the `cost:` lines of the
-# jobs' logs and `deeprates cost fit` rewrites src/deeprates/cost/coefficients.json. Results already
-# present are not rerun: their logs' records are collected as they are.
+#   scripts/measure-costs.sh [tiny] [mid] [default] [check]     (default: all four)
+# Each size runs its jobs one at a time (--cores 1: the fits use CPU time, and a shared
+# machine's wall time says little): the compute jobs and the shared-data jobs (trained networks,
+# voxel meshes and features). The default size runs only the largest compute job of each case
+# group and one shared-data job per distinct work, about half its CPU time; `check` runs the
+# extra sizes of src/deeprates/cost/check-size.yaml (the corrected work laws, below the paper
+# size). Then `deeprates cost collect` reads the `cost:` lines of the jobs' logs and
+# `deeprates cost fit` rewrites src/deeprates/cost/coefficients.json. Results already present
+# are not rerun: their logs' records are collected as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(tiny mid default)
+[ ${#sizes[@]} -gt 0 ] || sizes=(tiny mid default check)
 for size in "${sizes[@]}"; do
   per_group=""
   case "$size" in
     tiny) cfg=config/test.yaml ;;
     mid) cfg=src/deeprates/cost/mid-size.yaml ;;
     default) cfg=config/config.yaml; per_group=--per-group ;;
-    *) echo "unknown size $size (tiny, mid, default)" >&2; exit 2 ;;
+    check) cfg=src/deeprates/cost/check-size.yaml ;;
+    *) echo "unknown size $size (tiny, mid, default, check)" >&2; exit 2 ;;
   esac
-  # shellcheck disable=SC2046
-  snakemake --cores 1 --keep-going $(python -m deeprates cost targets $per_group --configfile "$cfg") \
-    --configfile "$cfg" || echo "some $size jobs failed: their records are missing" >&2
+  if [ "$size" = check ]; then
+    targets="results/cost-check/approximation/sawtooth-square/budget-H1.json
+      results/cost-check/approximation/sawtooth-square/budget-H2.json
+      results/cost-check/approximation/sobolev-taylor/d1-n3.json
+      results/cost-check/optimization/sgd-stability/negative-momentum.json
+      results/cost-check/optimization/corner-gd/time-domain.json"
+  else
+    targets=$(python -m deeprates cost targets $per_group --configfile "$cfg")
+  fi
+  # shellcheck disable=SC2086
+  snakemake --cores 1 --keep-going $targets --configfile "$cfg" \
+    || echo "some $size jobs failed: their records are missing" >&2
   python -m deeprates cost collect --configfile "$cfg" --size "$size"
 done
 python -m deeprates cost fit

@@ -87,6 +87,34 @@ def test_every_job_of_the_shipped_configs_gets_a_prediction(configs, monkeypatch
     # every code path the tiny and default sizes run was measured
     if configs != ["config/paper.yaml"]:
         assert all(p.measured_group for p in preds), [p.case for p in preds if not p.measured_group]
+    # the shared-data jobs are predicted too: every trained network, every class's meshes and
+    # every features chunk the workflow would run
+    from deeprates import workflow_support as ws
+    from deeprates.voxel import dataset
+
+    kinds = {}
+    for p in preds:
+        kinds[p.figure] = kinds.get(p.figure, 0) + 1
+    assert kinds["connectivity-net"] == len(ws.connectivity_nets(cfg, ws.figure_ids(cfg)))
+    specs = dataset.specs_by_key([ws.params_of(cfg, f)["dataset"] for f in ws.figure_ids(cfg)
+                                  if f.startswith("voxel-")]).values()
+    assert kinds["voxel-features"] == sum(len(s.chunks()) for s in specs)
+    assert kinds["voxel-meshes"] == sum(len(s.class_members()) for s in specs)
+
+
+@pytest.mark.parametrize("configs", [[], ["config/paper.yaml"]])
+def test_voxel_meshes_fit_their_rules_fixed_resources(configs, monkeypatch):
+    """voxel.smk gives the meshes jobs fixed resources (a class's meshes are cheap at every
+    size): the model's request for them, margin included, must stay within those."""
+    monkeypatch.chdir(REPO)
+    smk = (REPO / "workflow/rules/voxel.smk").read_text().split("rule voxel_meshes:")[1].split("\nrule ")[0]
+    for key, value in model.VOXEL_MESHES_RESOURCES.items():
+        assert f"{key}={value}," in smk, key
+    preds = [p for p in model.predict(command.load_config(configs)) if p.figure == "voxel-meshes"]
+    assert preds
+    for p in preds:
+        assert report.TIME_MARGIN * p.wall_s / 60 <= model.VOXEL_MESHES_RESOURCES["runtime"], p
+        assert report.MEM_MARGIN * p.rss_mb <= model.VOXEL_MESHES_RESOURCES["mem_mb"], p
 
 
 def test_paper_resources_come_from_the_model(tmp_path, monkeypatch):
@@ -101,12 +129,44 @@ def test_paper_resources_come_from_the_model(tmp_path, monkeypatch):
 
 
 def test_resources_keep_margin_and_floor():
-    p = model.Prediction("t", "f", "c", "g", 1.0, 600.0, 600.0, 1000.0, 0, 1, True, 5, 1000)
-    r = report.resources_for([p])["f"]
+    own = (("f", "resources"),)
+    p = model.Prediction("t", "f", "c", "g", 1.0, 600.0, 600.0, 1000.0, 0, 1, True, 5, 1000, own)
+    r = report.resources_for([p])[("f", "resources")]
     assert r["runtime"] == 15 and r["mem_mb"] == 1300
-    tiny = model.Prediction("t", "f", "c", "g", 1.0, 1.0, 1.0, 50.0, 0, 1, True, 5, 1000)
-    assert report.resources_for([tiny])["f"] == {"runtime": report.MIN_RUNTIME_MIN,
-                                                  "mem_mb": report.MIN_MEM_MB, "gpu": 0}
+    tiny = model.Prediction("t", "f", "c", "g", 1.0, 1.0, 1.0, 50.0, 0, 1, True, 5, 1000, own)
+    assert report.resources_for([tiny])[("f", "resources")] == {"runtime": report.MIN_RUNTIME_MIN,
+                                                                "mem_mb": report.MIN_MEM_MB, "gpu": 0}
+
+
+def test_write_resources_covers_networks_and_voxel_data(tmp_path):
+    """A figure's networks (`net_resources`, the largest of the nets it trains) and a voxel data
+    set's features (its own `resources:`, inside `dataset:`) are written like a figure's; a GPU
+    job keeps its runtime, and its memory where the CPU model asks for less (the CUDA host
+    memory is not in the CPU model)."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("figures:\n  vox:\n    dataset: &d\n      n_train: 3\n"
+                   "      resources: {mem_mb: 1, runtime: 1}\n    resources: {mem_mb: 1, runtime: 1}\n"
+                   "  paths:\n    resources: {mem_mb: 1, runtime: 1}  # kept\n"
+                   "    net_resources: {mem_mb: 1, runtime: 77, gpu: 1}\n")
+
+    def pred(fig, owners, wall, mb, gpu=0):
+        return model.Prediction("t", fig, "c", "g", 1.0, wall, wall, mb, gpu, 1, True, 5, 1000, owners)
+
+    preds = [pred("voxel-features", (("vox", "dataset"),), 1200.0, 2000.0),
+             pred("vox", (("vox", "resources"),), 60.0, 100.0),
+             pred("connectivity-net", (("paths", "net_resources"),), 6000.0, 3000.0, gpu=1),
+             pred("connectivity-net", (("paths", "net_resources"),), 60.0, 5000.0, gpu=1)]
+    changed = report.write_resources(cfg, preds)
+    text = cfg.read_text()
+    assert "      resources: {mem_mb: 2600, runtime: 30}\n" in text
+    assert "    dataset: &d\n" in text and "    resources: {mem_mb: 1000, runtime: 5}\n" in text
+    assert "    net_resources: {mem_mb: 6500, runtime: 77, gpu: 1}\n" in text
+    lower = [pred("connectivity-net", (("paths", "net_resources"),), 60.0, 100.0, gpu=1)]
+    report.write_resources(cfg, lower)
+    assert "    net_resources: {mem_mb: 6500, runtime: 77, gpu: 1}\n" in cfg.read_text()
+    # a line no job asks for (paths' own resources here) is left as it was
+    assert "    resources: {mem_mb: 1, runtime: 1}  # kept\n" in text
+    assert set(changed) == {("vox", "dataset"), ("vox", "resources"), ("paths", "net_resources")}
 
 
 def test_docs_example_prints_what_the_page_shows(capsys, monkeypatch):

@@ -27,10 +27,10 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.configfile or [])
     if args.action == "targets":  # the compute outputs, for `snakemake <targets>` (measure-costs.sh)
-        jobs = model.jobs(cfg)
+        jobs = {"all": model.jobs, "compute": model.compute_jobs, "data": model.data_jobs}[args.jobs](cfg)
         if args.per_group:
-            jobs = model.largest_per_group(cfg, jobs)
-        print(" ".join(f"{cfg['results_dir']}/{t}/{f}/{c}.json" for t, f, c in jobs))
+            jobs = model.largest_per_group(jobs)
+        print(" ".join(f"{cfg['results_dir']}/{j.output}" for j in jobs))
         return 0
     if args.action == "collect":
         if not args.size:
@@ -99,6 +99,9 @@ def add_parser(sub) -> None:
                    help="rewrite this config file's resources: from the model (1.5x time, 1.3x memory)")
     c.add_argument("--per-group", action="store_true",
                    help="(targets) only the largest job of each figure's case group")
+    c.add_argument("--jobs", choices=["all", "compute", "data"], default="all",
+                   help="(targets) compute jobs, shared-data jobs (trained nets, voxel meshes and "
+                        "features) or both")
     c.add_argument("--size", help="(collect) the label of the measured size, e.g. tiny")
     c.add_argument("--measurements", type=Path, default=HERE / "measurements.json")
     c.add_argument("--coefficients", type=Path, default=HERE / "coefficients.json")

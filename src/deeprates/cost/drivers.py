@@ -47,11 +47,15 @@ def sawtooth_square(case: str, p: dict) -> Driver:
         return Driver("shallow", float(Ps.sum()), 8.0 * float(Ps.max()) ** 2, "sum of P over the sweep")
     H = int(case.removeprefix("budget-H"))
     k = next(b["k_max"] for b in p["depth_budgets"] if b["H"] == H)
-    # 2^(H k) breakpoints, each evaluated through H wide layers of 2^k neurons (dense arrays of
-    # points x width). Written 2^(H k) alone at first: the paper-size H = 1 job (k = 14) then
-    # took 20x the prediction, the width factor being what grows there
-    return Driver("budget", H * 2.0 ** (k * (H + 1)), 8 * 2.0 ** (k * (H + 1)),
-                  "H 2^(k_max (H + 1)) (breakpoints x width)")
+    # the job sweeps the width 2^k, k = 1..k_max; at each, the net's 2^(H k) breakpoints are
+    # evaluated through its wide layers of 2^k neurons (dense points x width arrays), once per
+    # wide layer while they are propagated and once more by the sup error: H + 1 passes.
+    # Written 2^(H k) alone at first (the paper-size H = 1 job, k = 14, took 20x), then
+    # H 2^(k (H + 1)): 2.0x under at paper size, and below it the H = 1 jobs (k = 12, 13) ran
+    # 1.5x the H = 2, 3 ones per unit of that W, while (H + 1) passes put all five measured
+    # budgets within 15 % of one cost per unit
+    W = (H + 1) * sum(2.0 ** (j * (H + 1)) for j in range(1, k + 1))
+    return Driver("budget", W, 8 * 2.0 ** (k * (H + 1)), "(H + 1) sum_k 2^(k (H + 1)) (passes x breakpoints x width)")
 
 
 def relu_product(case: str, p: dict) -> Driver:
@@ -67,12 +71,31 @@ def sobolev_taylor(case: str, p: dict) -> Driver:
     c = next(c for c in p["cases"] if f"d{c['d']}-n{c['n']}" == case)
     d, n, N = c["d"], c["n"], c["N_max"]
     if d == 1:
-        # the exact sup error propagates every breakpoint through dense layers of width ~N n:
-        # N n terms x 2^(product depth) kinks each, the depth set so that 4^-depth ~ N^-n
-        # (the product error under the Taylor error), i.e. ~N^(1 + n/2) n breakpoints.
-        # Written N_max n^2 at first: the paper-size d1-n3 job ran far past that prediction
-        return Driver("d1", float(n * n * N ** (2 + n / 2)), 8.0 * n * n * N ** (2 + n / 2),
-                      "n^2 N_max^(2 + n/2) (breakpoints x width)")
+        # the job loops over the sweep's sizes N (taylor.grid_sizes); at each, the exact sup error
+        # visits the breakpoints of N + 1 terms, a term's product stages of sawtooth depth mp
+        # having ~2^mp of them on its support, each evaluated through the term's L layers. mp is
+        # the depth the job really uses (taylor.product_depth: set by the target's derivative
+        # bounds, ~(n log2 N + c)/2): per-size times of the default d1-n3 log double at each
+        # step of mp at fixed N. Written n^2 N_max^(2 + n/2) for the largest N alone at first,
+        # which missed the paper-size d1-n3 job 15x (the constant c, and every size of the sweep)
+        from deeprates.approximation import taylor
+        from deeprates.figures.sobolev_taylor import sobolev_target
+
+        target = sobolev_target(d, n, p["ridges"])
+        W = M = 0.0
+        for Ns in taylor.grid_sizes(d, n, c["N_min"], N, p["per_depth"], p["per_decade"]):
+            mp = taylor.product_depth(target, Ns, n, p["product_margin"])
+            W += (Ns + 1) * 2.0**mp * taylor.term_depth(d, n, mp)
+            # the sup error's candidates (~1.7 (N + 1) 2^mp in the default and paper results),
+            # each evaluated through its 2 active terms of ~16 units (the terms' width there:
+            # 14 to 16 for n = 2, 3). Written with the depth L instead of the width at first:
+            # the paper-size d1-n2 job then peaked at 1.7x the prediction
+            M = max(M, 8.0 * 32 * (Ns + 1) * 2.0**mp)
+        if n == 1:
+            # no products (mp = 1, a handful of breakpoints per term): building the N + 1 term
+            # networks in Python is the work, a path of its own
+            return Driver("d1-plain", W, M, "sum over the sweep of (N + 1) 2^mp L (terms built)")
+        return Driver("d1", W, M, "sum over the sweep of (N + 1) 2^mp L (breakpoints x depth)")
     g = min(p["grid_max"], p["grid_per_cell"] * N)
     pts = g**d + p["random_points"]
     # the net has ~ N^d terms, evaluated on every point
@@ -133,7 +156,13 @@ def universal_formulas(case: str, p: dict) -> Driver:
     if case == "recurrence":
         return Driver("recurrence", 1.0, None, "1 (200 draws)")
     scan = p["omega_max"] / p["step"]
-    return Driver("curves", p["targets"] * scan * p["n_points"], 8.0 * scan,
+    n = p["n_points"]
+    # the scan's rms_error holds, per grid point, float64 sin, cos and ones (n each), their
+    # stack X (3n), the normal equations and their ridged copy (18), right sides and
+    # coefficients (6) and the residual with its einsum and its square (3n): 9n + 24 values.
+    # Written 8 scan bytes (one value per point) at first: the paper-size integer job peaked
+    # at 3090 MB, 11x that prediction
+    return Driver("curves", p["targets"] * scan * n, 8.0 * scan * (9 * n + 24),
                   "targets (omega_max / step) n_points")
 
 
@@ -200,9 +229,16 @@ def sgd_stability(case: str, p: dict) -> Driver:
     if case == "negative-momentum":
         nm = p["negative_momentum"]
         nb = int(round((nm["beta_max"] - nm["beta_min"]) / nm["beta_step"])) + 1
-        return Driver("grid", float(nm["alpha_points"] * nb * nm["steps"] * p["n"]), None,
-                      "alpha_points betas steps n")
-    return Driver("grid", float(p["alpha_points"] * p["beta_points"] * p["steps"] * p["n"]), None,
+        # per momentum: the grid of alpha_points - 1 rates below the stability edge, then bounded
+        # Brent between the best grid point's neighbours down to 1e-5 of the edge (~log_phi of
+        # 2e5 / alpha_points evaluations), each a full run of steps x n: every rate is below the
+        # edge, so no run stops early. Its own group: in the heatmaps the unstable cells (about
+        # half) stop at their blow-up within a few steps, so a heatmap's W over-counts its work;
+        # fitted together, the paper-size negative-momentum job ran 3.4x its prediction
+        brent = math.ceil(math.log(2e5 / nm["alpha_points"]) / math.log((1 + 5**0.5) / 2))
+        return Driver("momentum", float(nb * (nm["alpha_points"] - 1 + brent) * nm["steps"] * p["n"]), None,
+                      "betas (alpha_points + Brent steps) steps n")
+    return Driver("heatmap", float(p["alpha_points"] * p["beta_points"] * p["steps"] * p["n"]), None,
                   "alpha_points beta_points steps n")
 
 
@@ -329,6 +365,37 @@ def rbf_interpolation(case: str, p: dict) -> Driver:
                   "sum_N (N^3 + N eval_points) digits^1.6")
 
 
+# --- the shared-data jobs (workflow/rules/connectivity.smk, voxel.smk): their params are the
+# job's own spec (model.data_jobs), not a figure's section
+
+def connectivity_net(case: str, p: dict) -> Driver:
+    # minibatch SGD over epochs x n_train samples, each a forward and a backward pass through
+    # the MLP: work per sample ~ its parameter count (sum of a b over consecutive layer sizes).
+    # Per-step overhead (epochs n_train / batch steps, ~10^2 at these sizes) is negligible next
+    # to torch's import (c0)
+    sizes = p["sizes"]
+    params = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    # float32 weights, gradients, momentum and the snapshot copy
+    return Driver("train", float(p["epochs"]) * p["n_train"] * params, 4.0 * 4 * params,
+                  "epochs n_train parameters")
+
+
+def voxel_meshes(case: str, p: dict) -> Driver:
+    # one class: generate (or read and check) its meshes, a fixed cost per mesh
+    return Driver("meshes", float(p["meshes"]), None, "meshes of the class")
+
+
+def voxel_features(case: str, p: dict) -> Driver:
+    # every rotated copy of every mesh of the chunk is voxelised at every grid size S; a surface
+    # occupies ~S^2 voxels of the S^3 grid, so the work is meshes x copies x sum_S S^2
+    grid = sum(S * S for S in sorted(set(p["sizes"]) | set(p["raw_sizes"])))
+    n = p["meshes"] * p["copies"]
+    # held until the chunk is written: dense raw grids (17 float32 columns x S^3, S <= 8) and the
+    # sparse voxel lists of the larger raw grids (~6 S^2 occupied voxels)
+    dense = sum(S**3 if S <= 8 else 6 * S * S for S in p["raw_sizes"])
+    return Driver("features", float(n * grid), 4.0 * 17 * n * dense, "meshes copies sum_S S^2")
+
+
 DRIVERS: dict[str, Callable[[str, dict], Driver]] = {
     "sawtooth-square": sawtooth_square,
     "relu-product": relu_product,
@@ -358,4 +425,7 @@ DRIVERS: dict[str, Callable[[str, dict], Driver]] = {
     "lowloss-paths-deep": lowloss_paths_deep,
     "wa-ensembling": wa_ensembling,
     "rbf-interpolation": rbf_interpolation,
+    "connectivity-net": connectivity_net,
+    "voxel-meshes": voxel_meshes,
+    "voxel-features": voxel_features,
 }

@@ -78,23 +78,101 @@ def parse_log(path: Path) -> dict | None:
     return rec
 
 
-def jobs(config: dict) -> list[tuple[str, str, str]]:
-    """(track, figure, case) of every compute job the config asks for."""
+@dataclass(frozen=True)
+class Job:
+    """One job of the workflow the cost model predicts: a figure's compute job, or a shared-data
+    job (`connectivity-net`: one trained network, connectivity.smk; `voxel-meshes` /
+    `voxel-features`: a class's meshes and a chunk's features, voxel.smk)."""
+
+    track: str
+    figure: str  # a figure id, or the shared-data job's kind
+    case: str
+    output: str  # the job's output file, relative to the results directory
+    log: str  # its log, relative to <results>/logs
+    params: dict  # what its driver reads
+    threads: int
+    gpu: int
+    runtime: int  # what the config requests (minutes, MB)
+    mem_mb: int
+    # (figure, line) of the config lines its resources are written to (--write-resources):
+    # "resources", "net_resources" or "dataset" (a voxel data set's own resources); none: the
+    # rule's fixed resources
+    owners: tuple = ()
+
+    @property
+    def data(self) -> bool:
+        return self.figure in DATA_JOBS
+
+
+DATA_JOBS = ("connectivity-net", "voxel-meshes", "voxel-features")
+# voxel.smk's fixed resources of the meshes rule (the test keeps them above the model's need)
+VOXEL_MESHES_RESOURCES = {"mem_mb": 1000, "runtime": 10}
+
+
+def compute_jobs(config: dict) -> list[Job]:
     from deeprates import figures, workflow_support as ws
 
-    return [(figures.FIGURES[f][0], f, c) for f in ws.figure_ids(config)
-            for c in figures.load(f).cases(ws.params_of(config, f))]
+    out = []
+    for f in ws.figure_ids(config):
+        p = ws.params_of(config, f)
+        track = figures.FIGURES[f][0]
+        out += [Job(track, f, c, f"{track}/{f}/{c}.json", f"{track}/{f}/{c}.log", p,
+                    ws.resource(config, f, "threads"), ws.resource(config, f, "gpu"),
+                    ws.resource(config, f, "runtime"), ws.resource(config, f, "mem_mb"), ((f, "resources"),))
+                for c in figures.load(f).cases(p)]
+    return out
 
 
-def largest_per_group(config: dict, job_list: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+def data_jobs(config: dict) -> list[Job]:
+    """The shared-data jobs of the config, with the resources their rules request."""
+    from deeprates import figures, workflow_support as ws
+    from deeprates.voxel import dataset
+
+    figs = ws.figure_ids(config)
+    out = []
+    owners: dict[str, list[str]] = {}
+    for f in figs:
+        if hasattr(figures.load(f), "nets"):
+            for spec in figures.load(f).nets(ws.params_of(config, f)):
+                owners.setdefault(spec.name, []).append(f)
+    for name, entry in ws.connectivity_nets(config, figs).items():
+        r = entry["resources"]  # as connectivity.smk reads them
+        out.append(Job("connectivity", "connectivity-net", name, f"connectivity/nets/{name}.npz",
+                       f"connectivity/nets/{name}.log", entry["spec"], int(r.get("threads", 1)),
+                       int(r.get("gpu", 0)), int(r.get("runtime", 10)), int(r.get("mem_mb", 1000)),
+                       tuple((o, "net_resources") for o in owners[name])))
+    voxel = [f for f in figs if figures.FIGURES[f][0] == "voxel"]
+    for key, spec in dataset.specs_by_key([ws.params_of(config, f)["dataset"] for f in voxel]).items():
+        users = tuple((f, "dataset") for f in voxel
+                      if dataset.DatasetSpec.from_params(ws.params_of(config, f)["dataset"]).key() == key)
+        members = spec.class_members()
+        grid = {"sizes": list(spec.sizes), "raw_sizes": list(spec.raw_sizes), "copies": spec.copies}
+        for ci, (_, items) in enumerate(members):
+            out.append(Job("voxel", "voxel-meshes", f"{key}-c{ci:02d}", spec.manifest_path(ci),
+                           f"voxel/data/{key}/meshes-c{ci:02d}.log", {"meshes": len(items)}, 1, 0,
+                           VOXEL_MESHES_RESOURCES["runtime"], VOXEL_MESHES_RESOURCES["mem_mb"]))
+        for ci, part in spec.chunks():
+            n = len(members[ci][1][part * spec.chunk_size:(part + 1) * spec.chunk_size])
+            out.append(Job("voxel", "voxel-features", f"{key}-c{ci:02d}-p{part}", spec.chunk_path(ci, part),
+                           f"voxel/data/{key}/features-c{ci:02d}-p{part}.log", {"meshes": n, **grid}, 1, 0,
+                           int(spec.resources.get("runtime", 20)), int(spec.resources.get("mem_mb", 2000)),
+                           users))
+    return out
+
+
+def jobs(config: dict) -> list[Job]:
+    """Every job of the config the cost model predicts: compute jobs, then shared-data jobs."""
+    return compute_jobs(config) + data_jobs(config)
+
+
+def largest_per_group(job_list: list[Job]) -> list[Job]:
     """Of each figure's case groups, the job with the largest work: one record per group and
-    size is what a fit needs, and the largest job says most about the growth."""
-    from deeprates import workflow_support as ws
-
-    best: dict[tuple[str, str], tuple[float, tuple[str, str, str]]] = {}
+    size is what a fit needs, and the largest job says most about the growth. Shared-data jobs:
+    one per distinct work (their groups span architectures, grids, chunk sizes)."""
+    best: dict[tuple, tuple[float, Job]] = {}
     for job in job_list:
-        d = driver(job[1], job[2], ws.params_of(config, job[1]))
-        key = (job[1], d.group)
+        d = driver(job.figure, job.case, job.params)
+        key = (job.figure, d.group) + ((round(d.work, 6),) if job.data else ())
         if key not in best or d.work > best[key][0]:
             best[key] = (d.work, job)
     return [job for _, job in best.values()]
@@ -106,24 +184,49 @@ def driver(fig: str, case: str, params: dict) -> Driver:
 
 def collect(config: dict, size: str, configs: list[str], data: dict | None = None,
             only_cpu: bool = True) -> dict:
-    """Add the cost records of the run `config` made (its results_dir's logs) under `size`."""
-    from deeprates import workflow_support as ws
-
+    """Add the cost records of the run `config` made (its results_dir's logs) under `size`.
+    A job of that size with no log now keeps its earlier record, as long as its parameters are
+    unchanged (one run may measure the compute jobs, another the shared-data jobs)."""
     data = data or {"sizes": {}, "records": []}
     logs = Path(config["results_dir"]) / "logs"
     params = {}
     new = []
-    for track, fig, case in jobs(config):
-        rec = parse_log(logs / track / fig / f"{case}.log")
+    for job in jobs(config):
+        rec = parse_log(logs / job.log)
         if rec is None or (only_cpu and rec["cpu_s"] is None):
             continue
-        params[fig] = ws.params_of(config, fig)
-        new.append({"size": size, "figure": fig, "case": case,
-                    "threads": ws.resource(config, fig, "threads"), **rec})
-    data["records"] = [r for r in data["records"] if r["size"] != size] + new
-    data["sizes"][size] = {"configs": configs, "date": _dt.date.today().isoformat(),
-                           "machine": machine(), "params": params}
+        r = {"size": size, "figure": job.figure, "case": job.case, "threads": job.threads, **rec}
+        if job.data:
+            r["params"] = job.params
+        else:
+            params[job.figure] = job.params
+        new.append(r)
+    old = data["sizes"].get(size, {})
+    old_params = old.get("params", {})
+    fresh = {(r["figure"], r["case"]) for r in new}
+
+    def still_valid(r: dict) -> bool:
+        if r["size"] != size:
+            return True
+        if (r["figure"], r["case"]) in fresh:
+            return False
+        f = r["figure"]
+        return "params" in r or f not in params or old_params.get(f) == params[f]
+
+    kept = [r for r in data["records"] if still_valid(r)]
+    data["records"] = kept + new
+    merged = {f: p for f, p in old_params.items()
+              if any(r["size"] == size and r["figure"] == f for r in kept)}
+    merged.update(params)
+    data["sizes"][size] = {"configs": sorted(set(old.get("configs", [])) | set(configs)),
+                           "date": _dt.date.today().isoformat(), "machine": machine(), "params": merged}
     return data
+
+
+def record_params(data: dict, r: dict) -> dict:
+    """The parameters a record's driver reads: its own (shared-data jobs) or its figure's at
+    that size."""
+    return r["params"] if "params" in r else data["sizes"][r["size"]]["params"][r["figure"]]
 
 
 @dataclass
@@ -193,8 +296,7 @@ def fit(data: dict) -> dict:
     for r in data["records"]:
         if r.get("cpu_s") is None or r["size"] in HOLDOUT:
             continue
-        p = data["sizes"][r["size"]]["params"][r["figure"]]
-        d = driver(r["figure"], r["case"], p)
+        d = driver(r["figure"], r["case"], record_params(data, r))
         by_group.setdefault((r["figure"], d.group), []).append((r, d))
     out: dict[str, dict] = {}
     # groups measured at one work value cannot separate start-up from work: they take the
@@ -254,6 +356,7 @@ class Prediction:
     measured_group: bool  # False: no measured size runs this code path (fallback rate)
     requested_min: int
     requested_mb: int
+    owners: tuple = ()  # Job.owners: the config lines its resources are written to
 
 
 def _key(params: dict) -> str:
@@ -265,23 +368,20 @@ def _measured_jobs(data: dict) -> dict[tuple[str, str, str], dict]:
     out = {}
     for r in data["records"]:
         if r.get("cpu_s") is not None:
-            out[(r["figure"], r["case"], _key(data["sizes"][r["size"]]["params"][r["figure"]]))] = r
+            out[(r["figure"], r["case"], _key(record_params(data, r)))] = r
     return out
 
 
 def predict(config: dict, coefficients: dict | None = None, measurements: dict | None = None) -> list[Prediction]:
-    """A prediction for every compute job of the config; a job measured with the same parameters
+    """A prediction for every job of the config; a job measured with the same parameters
     (a held-out paper-size job, say) is never predicted below its measurement."""
-    from deeprates import workflow_support as ws
-
     coefficients = coefficients if coefficients is not None else load_coefficients()
     measured = _measured_jobs(load_measurements() if measurements is None else measurements)
     out = []
-    for track, fig, case in jobs(config):
-        p = ws.params_of(config, fig)
+    for job in jobs(config):
+        fig, case, p = job.figure, job.case, job.params
         d = driver(fig, case, p)
         g = fitted(fig, d.group, coefficients)
-        threads = ws.resource(config, fig, "threads")
         if g is not None:
             cpu, rss, ok = g.cpu(d.work), g.rss_mb(d.mem), True
         else:
@@ -289,13 +389,12 @@ def predict(config: dict, coefficients: dict | None = None, measurements: dict |
             c0 = min((f["c0"] for f in fig_fits.values()), default=2.0)
             m0 = min((f["m0"] for f in fig_fits.values()), default=300.0)
             cpu, rss, ok = c0 + d.work / FALLBACK_OPS_PER_S, m0 + (d.mem or 0) / 2**20, False
-        # this very job measured (same figure parameters and case): the measurement, where larger
+        # this very job measured (same parameters and case): the measurement, where larger
         rec = measured.get((fig, case, _key(p)))
         if rec is not None:
             cpu, rss = max(cpu, rec["cpu_s"]), max(rss, rec["peak_rss_mb"])
-        out.append(Prediction(track, fig, case, d.group, d.work, cpu, cpu / max(threads, 1), rss,
-                              ws.resource(config, fig, "gpu"), threads, ok,
-                              ws.resource(config, fig, "runtime"), ws.resource(config, fig, "mem_mb")))
+        out.append(Prediction(job.track, fig, case, d.group, d.work, cpu, cpu / max(job.threads, 1), rss,
+                              job.gpu, job.threads, ok, job.runtime, job.mem_mb, job.owners))
     return out
 
 
@@ -305,7 +404,7 @@ def validation(data: dict, coefficients: dict) -> list[dict]:
     for r in data["records"]:
         if r["size"] not in HOLDOUT or r.get("cpu_s") is None:
             continue
-        d = driver(r["figure"], r["case"], data["sizes"][r["size"]]["params"][r["figure"]])
+        d = driver(r["figure"], r["case"], record_params(data, r))
         g = fitted(r["figure"], d.group, coefficients)
         pred = g.cpu(d.work) if g else None
         out.append({"figure": r["figure"], "case": r["case"], "size": r["size"], "predicted_cpu_s": pred,

@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from deeprates.cost.command import CLUSTER_LIMIT_H
-from deeprates.cost.model import Prediction
+from deeprates.cost.model import DATA_JOBS, Prediction
 
 # What a 2-core laptop runs in a sitting (CLUSTER_LIMIT_H: a typical cluster's limit for one job).
 LAPTOP_MIN = 30.0
@@ -69,27 +69,32 @@ def table(preds: list[Prediction], per_job: bool = True, limit_h: float = CLUSTE
                      f"GPU jobs {sum(1 for p in ps if p.gpu)}")
     over = [p for p in preds if p.wall_s > limit_h * 3600]
     laptop = [p for p in preds if p.cpu_s <= LAPTOP_MIN * 60 and not p.gpu]
-    lines.append(f"total: {len(preds)} compute jobs, CPU {_t(sum(p.cpu_s for p in preds))} "
+    shared = sum(1 for p in preds if p.figure in DATA_JOBS)
+    lines.append(f"total: {len(preds)} jobs ({len(preds) - shared} compute, {shared} shared-data), "
+                 f"CPU {_t(sum(p.cpu_s for p in preds))} "
                  f"({sum(p.cpu_s for p in preds) / 3600:.1f} core-hours); {len(over)} over "
                  f"{limit_h:g} h; {len(laptop)} run on a 2-core laptop in under {LAPTOP_MIN:g} min; "
                  f"requested {sum(p.requested_min for p in preds)} job-minutes")
     return "\n".join(lines)
 
 
-def resources_for(preds: list[Prediction]) -> dict[str, dict]:
-    """Per figure (the config's resources are per figure, so the largest of its jobs):
-    runtime = TIME_MARGIN x predicted wall at its threads, mem = MEM_MARGIN x predicted peak RSS,
-    with floors. GPU figures: the CPU model says nothing about GPU time, so only their memory
-    comes from it (see resources_note)."""
-    out: dict[str, dict] = {}
+def resources_for(preds: list[Prediction]) -> dict[tuple[str, str], dict]:
+    """Per config line (figure, "resources" | "net_resources" | "dataset"): the resources are
+    per figure, per figure's networks and per voxel data set, so each takes the largest of its
+    jobs: runtime = TIME_MARGIN x predicted wall at its threads, mem = MEM_MARGIN x predicted peak
+    RSS, with floors. GPU jobs: the CPU model says nothing about GPU time, so only their memory
+    comes from it (write_resources keeps their runtime)."""
+    out: dict[tuple[str, str], dict] = {}
     for p in preds:
-        r = out.setdefault(p.figure, {"runtime": MIN_RUNTIME_MIN, "mem_mb": MIN_MEM_MB, "gpu": p.gpu})
-        r["runtime"] = max(r["runtime"], math.ceil(TIME_MARGIN * p.wall_s / 60))
-        r["mem_mb"] = max(r["mem_mb"], int(math.ceil(MEM_MARGIN * p.rss_mb / 100) * 100))
+        for owner in p.owners:
+            r = out.setdefault(owner, {"runtime": MIN_RUNTIME_MIN, "mem_mb": MIN_MEM_MB, "gpu": p.gpu})
+            r["runtime"] = max(r["runtime"], math.ceil(TIME_MARGIN * p.wall_s / 60))
+            r["mem_mb"] = max(r["mem_mb"], int(math.ceil(MEM_MARGIN * p.rss_mb / 100) * 100))
     return out
 
 
-RES_LINE = re.compile(r"^(    resources: )\{(.*)\}(.*)$")
+# a figure's resources and its networks' (4 spaces), a voxel data set's own (6: inside `dataset:`)
+RES_LINE = re.compile(r"^(    (?P<net>net_)?resources: |      (?P<ds>)resources: )\{(?P<body>.*)\}(?P<tail>.*)$")
 FIG_LINE = re.compile(r"^  ([a-z0-9-]+):\s*$")
 
 
@@ -98,9 +103,10 @@ def _flow(d: dict) -> str:
 
 
 def write_resources(path: Path, preds: list[Prediction]) -> list[str]:
-    """Rewrite each figure's `resources:` line of a config file (comments and every other key
-    kept): runtime and mem_mb from the model; threads and gpu as they were. GPU figures keep
-    their runtime (no GPU measurement yet). Returns the changed figures."""
+    """Rewrite the `resources:` lines of a config file (comments and every other key kept):
+    each figure's, its networks' (`net_resources`) and its voxel data set's; runtime and mem_mb
+    from the model, threads and gpu as they were. GPU jobs keep their runtime and at least their
+    memory (no GPU measurement yet). Returns the changed lines' (figure, line) names."""
     import yaml
 
     want = resources_for(preds)
@@ -112,17 +118,25 @@ def write_resources(path: Path, preds: list[Prediction]) -> list[str]:
             fig = m.group(1)
             continue
         r = RES_LINE.match(line.rstrip("\n"))
-        if r and fig in want:
-            old = yaml.safe_load("{" + r.group(2) + "}")
-            new = dict(old)
-            new["mem_mb"] = want[fig]["mem_mb"]
-            if not old.get("gpu"):
-                new["runtime"] = want[fig]["runtime"]
-            new = {k: new[k] for k in ("mem_mb", "runtime", "threads", "gpu") if k in new}
-            text = f"{r.group(1)}{_flow(new)}{r.group(3)}\n"
-            if text != line:
-                changed.append(fig)
-            lines[i] = text
-            fig = None
+        if not r:
+            continue
+        owner = (fig, "net_resources" if r["net"] is not None else "dataset" if r["ds"] is not None else "resources")
+        if owner not in want:
+            continue
+        old = yaml.safe_load("{" + r["body"] + "}")
+        new = dict(old)
+        new["mem_mb"] = want[owner]["mem_mb"]
+        if not old.get("gpu"):
+            new["runtime"] = want[owner]["runtime"]
+        else:
+            # nor the memory a CUDA process holds on the host (its runtime libraries and
+            # context): the CPU model's peak is a floor, the request never drops below the
+            # config's own (what a GPU run measures replaces it: scripts/gpu-paper-check.sh)
+            new["mem_mb"] = max(new["mem_mb"], int(old.get("mem_mb", 0)))
+        new = {k: new[k] for k in ("mem_mb", "runtime", "threads", "gpu") if k in new}
+        text = f"{r.group(1)}{_flow(new)}{r['tail']}\n"
+        if text != line:
+            changed.append(owner)
+        lines[i] = text
     Path(path).write_text("".join(lines))
     return changed
