@@ -66,6 +66,15 @@ def test_cost_line_is_what_collect_parses(tmp_path):
     assert model.parse_log(old) == {"cpu_s": None, "wall_s": 3.21, "peak_rss_mb": None}
 
 
+def test_a_warm_start_childs_cost_line_is_not_collected(tmp_path, monkeypatch):
+    """Its CPU leaves out the imports (deeprates.warm_start): a model fitted to it would
+    predict start-up as free."""
+    monkeypatch.setattr(cli, "_WARM", True)
+    log = tmp_path / "job.log"
+    log.write_text(f"[x/y +    0.0s] start\n{cli.cost_line()}\n")
+    assert "warm start" in log.read_text() and model.parse_log(log) is None
+
+
 def test_timing_is_outside_the_compute_code_hash():
     # the cost line is printed by main(): editing it must not rerun every computation
     from deeprates import workflow_support as ws
