@@ -66,12 +66,14 @@ def breakpoints_1d(
     propagation has the last hidden layer at hand, so this saves an evaluation pass).
 
     Memory: a layer's pre-activations at all n points are never held at once; they are
-    computed `chunk` points at a time (default: `rows_per_block` of the layer's width, ~2^22
-    numbers, 32 MiB). Only the activations a later hidden layer reads are kept (n x width of
-    every layer but the last hidden one), so a one-hidden-layer network of P units needs
-    O(P + chunk P) memory instead of the n x P ~ P^2 of the whole layer (137 GB at P = 2^17).
+    computed `chunk` points at a time (at least 2; default: `rows_per_block` of the layer's
+    width, 2^22 numbers, 32 MiB). Only the activations a later hidden layer reads are kept
+    (n x width of every layer but the last hidden one), so a one-hidden-layer network of P
+    units needs O(P + chunk P) memory, not the n x P ~ P^2 of the whole layer at once (137 GB
+    at P = 2^17).
     Every number is computed by the same per-row arithmetic as for the whole array at once
-    (`_apply` is row-wise), so the result does not depend on `chunk`.
+    (`_apply` is row-wise for blocks of two rows or more, `_row_blocks`), so the result does not
+    depend on `chunk`.
     """
     if net.d_in != 1:
         raise ValueError(f"breakpoints_1d needs a 1-D input network, {net.name} has d_in={net.d_in}")
@@ -89,10 +91,8 @@ def breakpoints_1d(
         new = _crossings(layer, pts, h, holes, step)
         if new.size:
             # Evaluate the prefix literally at the new points, then merge.
-            h_new = np.concatenate(
-                [net.hidden(new[i : i + net.chunk_rows(), None], depth)
-                 for i in range(0, new.size, net.chunk_rows())]
-            )
+            h_new = np.concatenate([net.hidden(new[a:b, None], depth)
+                                    for a, b in _row_blocks(new.size, chunk or net.chunk_rows())])
             pts = np.concatenate([pts, new])
             h = np.concatenate([h, h_new])
             order = np.argsort(pts, kind="stable")
@@ -112,20 +112,34 @@ def breakpoints_1d(
 
 
 def _blocks(fn: Callable[[np.ndarray], np.ndarray], h: np.ndarray, width: int, step: int) -> np.ndarray:
-    """fn applied to `step` rows of h at a time (fn is row-wise), into one (n, width) array."""
+    """fn applied to about `step` rows of h at a time (fn is row-wise), into one (n, width) array."""
     out = np.empty((h.shape[0], width))
-    for s in range(0, h.shape[0], step):
-        out[s : s + step] = fn(h[s : s + step])
+    for a, b in _row_blocks(h.shape[0], step):
+        out[a:b] = fn(h[a:b])
     return out
+
+
+def _row_blocks(n: int, step: int) -> list[tuple[int, int]]:
+    """[a, b) ranges covering 0..n-1, `step` rows each (at least 2) and never a block of one row
+    unless n = 1: a single row goes through BLAS gemv or scipy's matvec instead of gemm /
+    matvecs, which may round differently (measured on random networks), so a one-row tail joins
+    the block before it."""
+    step = max(step, 2)
+    starts = list(range(0, n, step))
+    if len(starts) > 1 and n - starts[-1] == 1:
+        starts.pop()
+    return [(a, b) for a, b in zip(starts, [*starts[1:], n])]
 
 
 def _crossings(layer, pts: np.ndarray, h: np.ndarray, holes: np.ndarray | None, step: int) -> np.ndarray:
     """Points strictly inside a segment [pts_i, pts_i+1] where a pre-activation of `layer`
     changes sign (linear interpolation of its end values), not yet in pts; sorted, unique.
-    Segments are scanned `step` at a time: a block reads its step + 1 end points."""
+    Points are read `step` at a time (at least 2: a block's segments are those between its
+    points, and consecutive blocks share an end point)."""
     found = []
-    for s in range(0, max(pts.size - 1, 0), step):
-        e = min(s + step, pts.size - 1)  # segments s .. e-1, points s .. e
+    seg_step = max(step - 1, 1)
+    for s in range(0, max(pts.size - 1, 0), seg_step):
+        e = min(s + seg_step, pts.size - 1)  # segments s .. e-1, points s .. e
         pre = _apply(layer, h[s : e + 1], np.float64)
         left, right = pre[:-1], pre[1:]
         cross = (left * right) < 0  # strict sign change inside a segment
