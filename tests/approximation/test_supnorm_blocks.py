@@ -50,9 +50,10 @@ def random_net(rng, widths, sparse):
     """A random 1-D-input ReLU network with hidden widths `widths` and one output.
 
     The output map is sparse, as Circuit builds it: a dense map to one output goes through BLAS
-    gemv, whose rounding depends on a row's position in the array (measured: 1e-15 between
-    blocks of 2 rows and all 16 at once), so no blocking reproduces it bit for bit; every
-    one-output dense map in the constructions is evaluated by net(x) in its own chunks."""
+    gemv, whose rounding depends on a row's position in the array (measured: ~1e-15 between
+    blocks of 2 rows and all 14 at once), so no blocking reproduces it bit for bit. The only
+    caller that asks breakpoints_1d for values (bit_extraction) builds its nets with Circuit;
+    deep_square's dense output map is evaluated by net(x), in that function's own chunks."""
     layers, n_in = [], 1
     for i, w in enumerate([*widths, 1]):
         A = rng.normal(size=(w, n_in))
