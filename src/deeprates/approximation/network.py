@@ -72,10 +72,8 @@ class ReLUNet:
         return h
 
     def chunk_rows(self) -> int:
-        """Rows per evaluation chunk: keeps one chunk's widest activation near 2^22 numbers
-        (32 MiB in float64), small enough for many jobs side by side."""
-        widest = max(layer.A.shape[0] for layer in self.layers)
-        return max(1, (1 << 22) // widest)
+        """Rows per evaluation chunk: keeps one chunk's widest activation near BLOCK_NUMBERS."""
+        return rows_per_block(max(layer.A.shape[0] for layer in self.layers))
 
     def __call__(self, x: np.ndarray, dtype=np.float64, chunk: int | None = None) -> np.ndarray:
         """Evaluate literally in `dtype` (weights are cast to it too). Returns (n, d_out)."""
@@ -88,6 +86,16 @@ class ReLUNet:
             h = self.hidden(x[s : s + chunk], self.L - 1, dtype)
             out.append(_apply(self.layers[-1], h, dtype))
         return np.concatenate(out, axis=0) if out else np.zeros((0, self.layers[-1].A.shape[0]))
+
+
+# Numbers in one block of activations (2^22 float64 = 32 MiB): evaluation and the breakpoint
+# search work this many at a time, small enough for many jobs side by side.
+BLOCK_NUMBERS = 1 << 22
+
+
+def rows_per_block(width: int) -> int:
+    """Rows of a `width`-wide activation array that fit one block (at least 1)."""
+    return max(1, BLOCK_NUMBERS // width)
 
 
 def _apply(layer: Affine, h: np.ndarray, dtype) -> np.ndarray:

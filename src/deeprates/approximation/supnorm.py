@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from deeprates.approximation.network import ReLUNet, _apply
+from deeprates.approximation.network import ReLUNet, _apply, rows_per_block
 
 
 class Target(Protocol):
@@ -54,6 +54,7 @@ def breakpoints_1d(
     extra: np.ndarray | None = None,
     holes: np.ndarray | None = None,
     return_values: bool = False,
+    chunk: int | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """All breakpoints of a 1-D-input network on [lo, hi] (sorted, including lo and hi).
 
@@ -63,44 +64,98 @@ def breakpoints_1d(
     whose output is known to be affine there although hidden units are not.
     With `return_values` the network's float64 outputs at the points come too (the
     propagation has the last hidden layer at hand, so this saves an evaluation pass).
+
+    Memory: a layer's pre-activations at all n points are never held at once; they are
+    computed `chunk` points at a time (at least 2; default: `rows_per_block` of the layer's
+    width, 2^22 numbers, 32 MiB). Only the activations a later hidden layer reads are kept
+    (n x width of every layer but the last hidden one), so a one-hidden-layer network of P
+    units needs O(P + chunk P) memory, not the n x P ~ P^2 of the whole layer at once (137 GB
+    at P = 2^17).
+    Every number is computed by the same per-row arithmetic as for the whole array at once
+    (`_apply` is row-wise for blocks of two rows or more, `_row_blocks`), so the result does not
+    depend on `chunk`.
     """
     if net.d_in != 1:
         raise ValueError(f"breakpoints_1d needs a 1-D input network, {net.name} has d_in={net.d_in}")
+    if chunk is not None and chunk < 1:
+        raise ValueError(f"breakpoints_1d needs chunk >= 1, got {chunk}")
     pts = np.unique(np.concatenate([[lo, hi], [] if extra is None else np.asarray(extra, float)]))
     if holes is not None and len(holes):
         holes = np.asarray(holes, float).reshape(-1, 2)
         pts = np.unique(np.concatenate([pts, holes.ravel()]))
     pts = pts[(pts >= lo) & (pts <= hi)]
-    h = pts[:, None].astype(np.float64)
-    for depth, layer in enumerate(net.layers[:-1]):
-        pre = _apply(layer, h, np.float64)
+    h = pts[:, None].astype(np.float64)  # activations read by `layer`, at every point
+    hidden = net.layers[:-1]
+    for depth, layer in enumerate(hidden):
+        step = chunk or rows_per_block(layer.A.shape[0])
+        new = _crossings(layer, pts, h, holes, step)
+        if new.size:
+            # Evaluate the prefix literally at the new points, then merge.
+            h_new = np.concatenate([net.hidden(new[a:b, None], depth)
+                                    for a, b in _row_blocks(new.size, chunk or net.chunk_rows())])
+            pts = np.concatenate([pts, new])
+            h = np.concatenate([h, h_new])
+            order = np.argsort(pts, kind="stable")
+            pts, h = pts[order], h[order]
+        if depth < len(hidden) - 1:  # the next hidden layer reads this one at every point
+            h = _blocks(lambda hb, layer=layer: np.maximum(_apply(layer, hb, np.float64), 0),
+                        h, layer.A.shape[0], step)
+    if not return_values:
+        return pts
+    if not hidden:
+        return pts, _apply(net.layers[-1], h, np.float64)[:, 0]
+    top, out = hidden[-1], net.layers[-1]
+    step = chunk or rows_per_block(top.A.shape[0])
+    values = _blocks(lambda hb: _apply(out, np.maximum(_apply(top, hb, np.float64), 0), np.float64),
+                     h, out.A.shape[0], step)
+    return pts, values[:, 0]
+
+
+def _blocks(fn: Callable[[np.ndarray], np.ndarray], h: np.ndarray, width: int, step: int) -> np.ndarray:
+    """fn applied to about `step` rows of h at a time (fn is row-wise), into one (n, width) array."""
+    out = np.empty((h.shape[0], width))
+    for a, b in _row_blocks(h.shape[0], step):
+        out[a:b] = fn(h[a:b])
+    return out
+
+
+def _row_blocks(n: int, step: int) -> list[tuple[int, int]]:
+    """[a, b) ranges covering 0..n-1, `step` rows each (at least 2) and never a block of one row
+    unless n = 1: a single row goes through BLAS gemv or scipy's matvec instead of gemm /
+    matvecs, which may round differently (measured on random networks), so a one-row tail joins
+    the block before it."""
+    step = max(step, 2)
+    starts = list(range(0, n, step))
+    if len(starts) > 1 and n - starts[-1] == 1:
+        starts.pop()
+    return [(a, b) for a, b in zip(starts, [*starts[1:], n])]
+
+
+def _crossings(layer, pts: np.ndarray, h: np.ndarray, holes: np.ndarray | None, step: int) -> np.ndarray:
+    """Points strictly inside a segment [pts_i, pts_i+1] where a pre-activation of `layer`
+    changes sign (linear interpolation of its end values), not yet in pts; sorted, unique.
+    Points are read `step` at a time (at least 2: a block's segments are those between its
+    points, and consecutive blocks share an end point)."""
+    found = []
+    seg_step = max(step - 1, 1)
+    for s in range(0, max(pts.size - 1, 0), seg_step):
+        e = min(s + seg_step, pts.size - 1)  # segments s .. e-1, points s .. e
+        pre = _apply(layer, h[s : e + 1], np.float64)
         left, right = pre[:-1], pre[1:]
         cross = (left * right) < 0  # strict sign change inside a segment
         if holes is not None and len(holes):
-            mid = 0.5 * (pts[:-1] + pts[1:])
+            mid = 0.5 * (pts[s:e] + pts[s + 1 : e + 1])
             k = np.searchsorted(holes[:, 0], mid) - 1
             inside = (k >= 0) & (mid < holes[np.maximum(k, 0), 1])
             cross[inside] = False
         if cross.any():
             seg, unit = np.nonzero(cross)
             t = left[seg, unit] / (left[seg, unit] - right[seg, unit])
-            new = pts[seg] + t * (pts[seg + 1] - pts[seg])
-            new = np.setdiff1d(np.unique(new), pts)
-            if new.size:
-                # Evaluate the prefix literally at the new points, then merge.
-                step = net.chunk_rows()
-                h_new = np.concatenate(
-                    [net.hidden(new[i : i + step, None], depth) for i in range(0, new.size, step)]
-                )
-                pts = np.concatenate([pts, new])
-                h = np.concatenate([h, h_new])
-                order = np.argsort(pts, kind="stable")
-                pts, h = pts[order], h[order]
-                pre = _apply(layer, h, np.float64)
-        h = np.maximum(pre, 0)
-    if return_values:
-        return pts, _apply(net.layers[-1], h, np.float64)[:, 0]
-    return pts
+            a, b = pts[s + seg], pts[s + seg + 1]
+            found.append(np.unique(a + t * (b - a)))
+    if not found:
+        return np.empty(0)
+    return np.setdiff1d(np.unique(np.concatenate(found)), pts)
 
 
 @dataclass(frozen=True)
