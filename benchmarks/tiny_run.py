@@ -4,7 +4,7 @@
 
 Each mode runs `snakemake --cores N --configfile config/test.yaml` into its own fresh temporary
 results folder: `warm` as the config says (`warm_start: true`: jobs fork from one process that
-has the imports loaded, deeprates.warm_start), `fresh` with `--config warm_start=false` (one new
+has the imports loaded, deeprates.warm_start), `fresh` with `--config warm_start=False` (one new
 Python process per job). Prints wall time, CPU time (user + system of Snakemake and everything
 it ran) and the load average before; with both modes, also whether every result, figure PNG
 and figure JSON is the same bytes in both (the figures' claims included). The README's
@@ -32,7 +32,7 @@ def run(mode: str, cores: int, out: Path) -> tuple[float, float]:
     cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile",
            "config/test.yaml", "--config", f"results_dir={out}", f"figures_dir={out / 'figures'}"]
     if mode == "fresh":
-        cmd.append("warm_start=false")
+        cmd.append("warm_start=False")  # Snakemake reads True/False as booleans
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()

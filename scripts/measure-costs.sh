@@ -35,7 +35,7 @@ for size in "${sizes[@]}"; do
   # Fresh processes (warm_start off, though config/test.yaml sets it): a job's start-up is part
   # of its cost, and a warm-start child's cost line leaves its imports out.
   # shellcheck disable=SC2086
-  snakemake --cores 1 --keep-going $targets --configfile "$cfg" --config warm_start=false \
+  snakemake --cores 1 --keep-going $targets --configfile "$cfg" --config warm_start=False \
     || echo "some $size jobs failed: their records are missing" >&2
   python -m deeprates cost collect --configfile "$cfg" --size "$size"
 done

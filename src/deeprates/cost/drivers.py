@@ -36,6 +36,20 @@ def _geo(lo: float, hi: float, per_decade: float) -> np.ndarray:
 # network there costs W per point, but vectorised numpy makes the per-point cost a constant
 # at these sizes: W (or the number of points) is the work.
 
+def _shallow(Ps: np.ndarray, targets: int) -> Driver:
+    """The shallow sweeps (sawtooth-square, phase-diagram, log-regime): the exact sup error of
+    P units visits ~P breakpoints, each through all P units: P^2 per size, summed over the
+    sweep (paper size: ~380x the default's CPU for 25x its sum of P). Memory: breakpoints_1d
+    works in blocks of BLOCK_NUMBERS float64s, about three alive at once, plus ~100 B per unit;
+    it held a dense P x P array before (137 GB at P = 2^17: log-regime's paper job was killed)."""
+    from deeprates.approximation.network import BLOCK_NUMBERS
+
+    P = float(Ps.max())
+    mem = 24.0 * min(P * P, BLOCK_NUMBERS) + 100.0 * P
+    return Driver("shallow", targets * float((Ps.astype(float) ** 2).sum()), mem,
+                  "targets x sum of P^2 over the sweep")
+
+
 def sawtooth_square(case: str, p: dict) -> Driver:
     if case == "curves":
         return Driver("curves", 1.0, None, "1 (fixed grid)")
@@ -43,8 +57,7 @@ def sawtooth_square(case: str, p: dict) -> Driver:
         return Driver("deep", 2.0 ** p["m_max"], 16 * 2.0 ** p["m_max"], "2^m_max breakpoints")
     if case == "shallow":
         Ps = _geo(p["shallow_P_min"], p["shallow_P_max"], p["shallow_per_decade"])
-        # breakpoints_1d holds every breakpoint's hidden layer: a dense P x P float64 array
-        return Driver("shallow", float(Ps.sum()), 8.0 * float(Ps.max()) ** 2, "sum of P over the sweep")
+        return _shallow(Ps, 1)
     H = int(case.removeprefix("budget-H"))
     k = next(b["k_max"] for b in p["depth_budgets"] if b["H"] == H)
     # the job sweeps the width 2^k, k = 1..k_max; at each, the net's 2^(H k) breakpoints are
@@ -107,7 +120,7 @@ def phase_diagram(case: str, p: dict) -> Driver:
     t = next(t for t in p["targets"] if f"beta{t['beta']:g}" == tname)
     tr = t["translates"]
     if rest == "shallow":
-        return Driver("shallow", tr * p["shallow_P_max"], 8.0 * p["shallow_P_max"] ** 2, "translates P_max")
+        return _shallow(_geo(4, p["shallow_P_max"], p["per_decade"]), tr)
     alpha = float(rest.removeprefix("alpha"))
     a = next(a for a in p["alphas"] if float(a["alpha"]) == alpha)
     N = a["N_max"] if t.get("N_cap") is None else min(a["N_max"], t["N_cap"])
@@ -135,10 +148,7 @@ def log_regime(case: str, p: dict) -> Driver:
         # (docs/figures/log-regime.md): ~N^2 M at the largest m
         m = p["m_max"]
         return Driver("deep", 4.0**m * (m + 13), 16.0 * 2.0**m * (m + 13), "4^m_max (m_max + 13)")
-    Ps = _geo(p["P_min"], p["P_max"], p["per_decade"])
-    # a dense P x P float64 array of hidden activations at the breakpoints. Written 16 P at
-    # first: the paper-size job (P up to 131072, ~137 GB) was killed for memory here
-    return Driver("shallow", float(Ps.sum()), 8.0 * float(Ps.max()) ** 2, "sum of P")
+    return _shallow(_geo(p["P_min"], p["P_max"], p["per_decade"]), 1)
 
 
 def superexpressive(case: str, p: dict) -> Driver:
