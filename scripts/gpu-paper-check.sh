@@ -50,4 +50,30 @@ PY
   printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$fig" "$case" "$rc" "$(val wall_s)" "$(val cpu_s)" \
     "$(val peak_rss_mb)" "$(val gpu_peak_mb)" "$pred" >> "$out/gpu-costs.tsv"
 done
+# One track E endpoint network (the 360 paper-size trainings ask for a GPU): the one with most weights.
+left=$(( budget - ($(date +%s) - start) ))
+if [ "$left" -ge 30 ]; then
+  read -r net spec < <(python - <<'PY'
+import json
+from deeprates import workflow_support as ws
+from deeprates.cost.command import load_config
+cfg = load_config(["config/paper.yaml"])
+nets = ws.connectivity_nets(cfg, ws.figure_ids(cfg))
+sizes = {n: nets[n]["spec"]["sizes"] for n in nets}
+name = max(nets, key=lambda n: sum(a * b for a, b in zip(sizes[n], sizes[n][1:])))  # most weights
+print(name, json.dumps(nets[name]["spec"], separators=(",", ":")))
+PY
+)
+  mkdir -p "$out/connectivity-net"
+  timeout "$left" python -m deeprates connectivity train --spec "$spec" --device cuda --threads 4 \
+    --out "$out/connectivity-net/$net.npz" 2> "$out/connectivity-net/$net.log"
+  rc=$?
+  cost=$(grep '^cost:' "$out/connectivity-net/$net.log" | tail -1)
+  val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<< "$cost"; }
+  pred=$(python -m deeprates cost --configfile config/paper.yaml | awk -v j="/$net " 'index($0, j) {print $2, $3}')
+  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" connectivity-net "$net" "$rc" "$(val wall_s)" "$(val cpu_s)" \
+    "$(val peak_rss_mb)" "$(val gpu_peak_mb)" "$pred" >> "$out/gpu-costs.tsv"
+else
+  echo "budget spent: no endpoint network run" >&2
+fi
 cat "$out/gpu-costs.tsv"
