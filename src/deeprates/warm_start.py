@@ -92,20 +92,20 @@ def delegate(argv: list[str], path: str | None = None) -> int | None:
 
     previous = {sig: signal.signal(sig, forward) for sig in _JOB_SIGNALS}
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
     try:
         sock.connect(path)
-    except OSError:
+        # The standard streams travel as file descriptors: the child writes to the job's log.
+        socket.send_fds(sock, [b"R"], [0, 1, 2])
+        sock.sendall(_HEADER.pack(len(request)) + request)
+    except OSError:  # no server, or a stream it cannot take (a closed stdin): run it here
         sock.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         for sig in held:
             os.kill(os.getpid(), sig)
         return None
-    request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
     with sock:
-        # The standard streams travel as file descriptors: the child writes to the job's log.
-        socket.send_fds(sock, [b"R"], [0, 1, 2])
-        sock.sendall(_HEADER.pack(len(request)) + request)
         reader = sock.makefile("r", encoding="ascii")
         first = reader.readline().split()
         if len(first) != 2 or first[0] != "pid":
