@@ -105,3 +105,15 @@ def test_roundtrip_with_control_and_status_guard():
 
 
 import pytest  # noqa: E402
+
+
+def test_the_claims_table_links_docs_from_where_it_is_written(repo, tmp_path, monkeypatch):
+    """figures/README.md and figures/paper/README.md both reach docs/figures.md."""
+    from deeprates.cli import main
+
+    src = str(repo / "figures" / "relu-product.json")
+    monkeypatch.chdir(tmp_path)  # a checkout's layout: docs/ beside figures/
+    for folder, link in (("figures", "../docs/figures.md"), ("figures/paper", "../../docs/figures.md")):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        assert main(["table", src, "--out", f"{folder}/README.md"]) == 0
+        assert f"]({link})" in (tmp_path / folder / "README.md").read_text()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -126,7 +127,9 @@ def cmd_table(args: argparse.Namespace) -> int:
     from deeprates import atomic_io, verification
 
     figs = verification.load_claims(args.jsons)
-    atomic_io.write_text(args.out, verification.render_table(figs) + "\n")
+    # the link to docs/ from where the table lives (figures/, figures/paper/, results/test/figures/)
+    docs = Path(os.path.relpath("docs", Path(args.out).parent)).as_posix()
+    atomic_io.write_text(args.out, verification.render_table(figs, docs) + "\n")
     return 0
 
 

@@ -58,7 +58,8 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def render_table(figs: list[tuple[dict, list[Claim]]]) -> str:
+def render_table(figs: list[tuple[dict, list[Claim]]], docs: str = "../docs") -> str:
+    """The claims table; `docs`: the project's docs/ folder relative to the table's own."""
     lines = [
         "# Figures and their claim checks",
         "",
@@ -70,7 +71,7 @@ def render_table(figs: list[tuple[dict, list[Claim]]]) -> str:
         "A **consistency** claim checks an identity or a property of a construction.",
         "DEVIATION: a documented non-reproduction (the reason is in the row); XPASS: a DEVIATION",
         "that now passes. FAIL and XPASS fail the run. What each figure computes and why each",
-        "tolerance is what it is: [docs/figures.md](../docs/figures.md).",
+        f"tolerance is what it is: [docs/figures.md]({docs}/figures.md).",
         "",
         f"**{summary_line(figs)}.**",
         "",
