@@ -74,8 +74,18 @@ def sawtooth_square(case: str, p: dict) -> Driver:
 def relu_product(case: str, p: dict) -> Driver:
     m = p["m_max"]
     if case == "exact":
+        # every level m = 1..m_max evaluates its product network (45 m + 8 sparse weights,
+        # product.product_network) at the offset grid and the random points, in chunks of 2^18
+        # points (supnorm.sup_error_points): ~1.1 ns per point and weight here, flat from
+        # m = 8 to 24 and from 2^18 to 2 10^6 points. Memory: the two point sets (2 float64 each)
+        # and one chunk's activations, not all points x depth (written 16 m pts at first: 5184 MB
+        # predicted, 357 MB measured at paper size). The CPU law was m_max^2 pts, the same to
+        # leading order: the paper-size job's 0.45 came from a fit whose largest job (default
+        # size) spends half its time importing; the check size measures one where the
+        # evaluation dominates
         pts = p["offset_grid"] ** 2 + p["random_points"]
-        return Driver("exact", m * m * pts, 16.0 * m * pts, "m_max^2 (offset_grid^2 + random_points)")
+        return Driver("exact", pts * sum(45 * j + 8 for j in range(1, m + 1)), 16.0 * pts,
+                      "(offset_grid^2 + random_points) sum_m (45 m + 8) (points x weights)")
     pts = p["aligned_grid"] ** 2
     return Driver("aligned", m * m * pts, 16.0 * m * pts, "m_max^2 aligned_grid^2")
 
@@ -120,7 +130,19 @@ def phase_diagram(case: str, p: dict) -> Driver:
     t = next(t for t in p["targets"] if f"beta{t['beta']:g}" == tname)
     tr = t["translates"]
     if rest == "shallow":
-        return _shallow(_geo(4, p["shallow_P_max"], p["per_decade"]), tr)
+        from deeprates.approximation.sweeps import geometric_sizes
+
+        d = _shallow(np.array(geometric_sizes(4, p["shallow_P_max"], p["per_decade"])), tr)
+        if t["beta"] == 1:
+            # beta = 1 is a piecewise-linear target (kink sums): its interpolant's output weights
+            # vanish away from the kinks, and at P >= 8192 the sup error ran ~4.8 ns per P^2
+            # here against ~15 ns for beta = 0.5's (measured in-process, per target and P). Below
+            # P ~ 4096 both run a per-unit overhead of ~40-70 us (15-40 ns per P^2), so the default
+            # size (P <= 2048) cannot show the P^2 regime: the check size reaches P = 16384.
+            # One group for both targets, fitted at P <= 2048, put the paper-size beta = 1 job
+            # at 0.16 of its prediction
+            return Driver("shallow-pl", d.work, d.mem, d.formula + " (piecewise-linear target)")
+        return d
     alpha = float(rest.removeprefix("alpha"))
     a = next(a for a in p["alphas"] if float(a["alpha"]) == alpha)
     N = a["N_max"] if t.get("N_cap") is None else min(a["N_max"], t["N_cap"])
@@ -138,8 +160,37 @@ def precision_budget(case: str, p: dict) -> Driver:
         M = p[f"{case}_M_max"]
         return Driver("float", float(M) ** 5, 16.0 * M**4, "M_max^5 (sum of N M^2 x depth, N = M)")
     k = int(case.removeprefix("mpmath-N"))
-    # N = M = k: k^2 candidates, each through depth k in mpmath at ~k digits
-    return Driver("mpmath", float(k) ** 4, 64.0 * k**3, "k^4 (k^2 points x depth k x k digits)")
+    # multiprecision.evaluate_mp walks the net's nonzero weights once, each an mpmath
+    # multiply-add over a numpy object array of all the candidate points: nonzero weights x
+    # candidates operations. The digit chain's weights grow like k (its depth ~2k layers of a
+    # fixed width: 587 at k = 16, 3483 at k = 96), the candidates like k^2 (k (k + 1) cell nodes
+    # and ~20 k zone points): ~k^3. An operation at the k log2 3 + 64 bits used here is one
+    # Python-int multiply-add (Python's overhead, not the digits, sets its cost: 2.5-2.9 us per
+    # weight and point at k = 24..36). Written k^4 (depth k x k digits per point) at first: the
+    # paper-size jobs then fell from 0.68 (N48) to 0.45 (N80) of their predictions.
+    # `coef * h[:, j]` (an mpf times an object array) first has mpmath try to convert the array,
+    # which formats it with repr: every element while numpy prints whole arrays (up to its
+    # print threshold, 1000 elements), six beyond. Up to 1000 candidates a weight therefore
+    # costs 2.4x: 6.3 us per weight and point at k = 12, 18 (354, 648 candidates), in-process
+    import scipy.sparse as sp
+
+    from deeprates.approximation import bit_extraction as bx
+
+    b = bx.build(_precision_target(p), k, k)
+    pts = b.candidates().size
+    ops = float(sum(sp.csr_matrix(layer.A).nnz for layer in b.net.layers) * pts) * (2.4 if pts <= 1000 else 1.0)
+    # memory: one mpmath number per candidate and unit of every layer stays alive (measured
+    # in-process at k = 44: 127 MB over the imports for 2.67e6 candidate-units, 48 B each);
+    # written 64 k pts at first: 217 MB predicted, 724 MB measured for the paper-size N80 job
+    units = sum(layer.A.shape[0] for layer in b.net.layers)
+    return Driver("mpmath", ops, 48.0 * pts * units,
+                  "nonzero weights x candidate points (~36 k x (k^2 + 20 k); 2.4x up to 1000 points)")
+
+
+def _precision_target(p: dict):
+    from deeprates.figures import precision_budget
+
+    return precision_budget._target(p)
 
 
 def log_regime(case: str, p: dict) -> Driver:
@@ -370,9 +421,22 @@ def rbf_interpolation(case: str, p: dict) -> Driver:
         return Driver("error-formula", float(e["samples"]) * len(e["x"]) * sum(len(s) for s in e["nodes"]),
                       8.0 * e["samples"] * max(len(s) for s in e["nodes"]), "samples x_points nodes")
     c = p["convergence"]
-    # per N an N x N solve in mpmath at `digits` digits (N^3 digits^1.6), evaluated at eval_points
-    return Driver("nodes", sum(N**3 + N * c["eval_points"] for N in c["N"]) * c["digits"] ** 1.6, None,
-                  "sum_N (N^3 + N eval_points) digits^1.6")
+    Ns, d, ev = c["N"], c["digits"], c["eval_points"]
+
+    def solve(N: int, digits: int) -> float:
+        # rbf.interpolant in mpmath: the N x N matrix (N^2 exps), lu_solve (N^3/3 multiply-adds)
+        # and the interpolant at ev points (N ev exps and multiply-adds). Without gmpy, an
+        # mpmath operation costs its Python overhead (~10 us, flat in the digits: lu_solve's
+        # step took 9.3-10.8 us from 40 to 400 digits here) and an exp ~(1.2 + (digits/140)^2)
+        # of them (16, 32, 86 us at 80, 200, 400 digits): the unit of W is one such step
+        return N**3 / 3 + (N * N + N * ev) * (1 + 1.2 + (digits / 140) ** 2)
+
+    # per target (3): the sup error at every N of the sweep, then at the largest N the Gaussian
+    # interpolant, its exponential twin and the Gaussian one at digits + 20. Written
+    # sum_N (N^3 + N ev) digits^1.6 at first: the digits' exponent, wrong for Python-bound
+    # mpmath, put the paper-size jobs (200 digits) at 0.17-0.19 of the prediction
+    W = 3 * (sum(solve(N, d) for N in Ns) + 2 * solve(Ns[-1], d) + solve(Ns[-1], d + 20))
+    return Driver("nodes", W, None, "3 targets x (sum_N + 3 at N_max) (N^3/3 + (N^2 + N eval) exp(digits))")
 
 
 # --- the shared-data jobs (workflow/rules/connectivity.smk, voxel.smk): their params are the
