@@ -11,6 +11,7 @@ the stated complexity is not what runs at these sizes. Peak RSS is m0 + k * M.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -299,8 +300,37 @@ def sgd_stability(case: str, p: dict) -> Driver:
         brent = math.ceil(math.log(2e5 / nm["alpha_points"]) / math.log((1 + 5**0.5) / 2))
         return Driver("momentum", float(nb * (nm["alpha_points"] - 1 + brent) * nm["steps"] * p["n"]), None,
                       "betas (alpha_points + Brent steps) steps n")
-    return Driver("heatmap", float(p["alpha_points"] * p["beta_points"] * p["steps"] * p["n"]), None,
-                  "alpha_points beta_points steps n")
+    # grid_final_losses runs each (alpha, beta) cell's recursion over the n modes until it ends
+    # or blows up: the stable cells (U_Sigma < 1, the job's own closed form) run all their
+    # steps, the unstable ones stop after ~30 (the mean blow-up step of the diverged cells at
+    # the default size: 33, 41, 24 for b = 1, 10, 100). The stable share grows with the batch
+    # (12 % of the cells at b = 1, 47 % at b = 100), so the batches differ ~4x in work at one grid.
+    # Before the recursion, noise_sum per cell (~95 us here, its 50-mode eigenvalue check: like
+    # 3e4 mode-steps at 3.3 ns each). Written alpha_points beta_points steps n (every cell all
+    # its steps) at first: the paper-size heatmaps ran 0.47 (b = 1) to 1.51 (b = 500) of it
+    b = int(case.removeprefix("heatmap-b"))
+    cells, stable = _heatmap_stable(p["n"], p["nu"], p["kappa"], b, p["alpha_max"], p["alpha_points"],
+                                    p["beta_points"])
+    W = p["n"] * (stable * p["steps"] + (cells - stable) * 30.0) + 3e4 * cells
+    return Driver("heatmap", float(W), None,
+                  "n (stable cells x steps + unstable cells x 30) + cells x 3e4 (noise sums)")
+
+
+@functools.lru_cache(maxsize=64)
+def _heatmap_stable(n: int, nu: float, kappa: float, batch: int, alpha_max: float, alpha_points: int,
+                    beta_points: int) -> tuple[int, int]:
+    """Cells of a heatmap's grid and how many have U_Sigma < 1 (as figures.sgd_stability builds
+    them; ~0.1 ms per cell)."""
+    from deeprates.figures import sgd_stability
+    from deeprates.optimization import sgd_moments as sm
+
+    prob = sgd_stability._problem({"n": n, "nu": nu}, kappa)
+    noise = sm.NoiseModel.translation_invariant(n, batch)
+    alphas = np.linspace(alpha_max / alpha_points, alpha_max, alpha_points)
+    betas = np.linspace(-1, 1, beta_points + 2)[1:-1]
+    U = [sm.noise_sum(prob.eigenvalues, a, bb, noise, check_modes=sgd_stability.TOP_MODES)
+         for a in alphas for bb in betas]
+    return len(U), int(np.sum(np.array(U) < 1))
 
 
 def corner_gd(case: str, p: dict) -> Driver:
