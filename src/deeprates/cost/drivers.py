@@ -158,8 +158,15 @@ def phase_diagram(case: str, p: dict) -> Driver:
 
 def precision_budget(case: str, p: dict) -> Driver:
     if case in ("float32", "float64"):
+        # the job builds the digit chain at every N = M from M_min to M_max and takes its sup
+        # error there: ~M^2 candidates through ~22 M units (vectorised numpy, ~M^3), plus the
+        # circuit's construction and one numpy call per layer, ~M. In-process per size here:
+        # 10.3 ms at M = 16, 43.7 ms at M = 40, i.e. M^3 + ~1700 M at 0.33 us per unit.
+        # Written M_max^5 at first (the largest size's N M^2 x depth alone, one power too many):
+        # the paper-size float64 job (M_max = 48, 1.6 s) then ran 0.52 of its prediction
         M = p[f"{case}_M_max"]
-        return Driver("float", float(M) ** 5, 16.0 * M**4, "M_max^5 (sum of N M^2 x depth, N = M)")
+        W = sum(float(j) ** 3 + 1700.0 * j for j in range(p["M_min"], M + 1))
+        return Driver("float", W, 16.0 * M**4, "sum over M = M_min..M_max of (M^3 + 1700 M)")
     k = int(case.removeprefix("mpmath-N"))
     # multiprecision.evaluate_mp walks the net's nonzero weights once, each an mpmath
     # multiply-add over a numpy object array of all the candidate points: nonzero weights x
