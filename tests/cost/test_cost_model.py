@@ -186,3 +186,25 @@ def test_docs_example_prints_what_the_page_shows(capsys, monkeypatch):
     for cmd, expected in examples:
         assert cli.main(shlex.split(cmd)[1:]) == 0, cmd
         assert capsys.readouterr().out.strip() == expected.strip(), cmd
+
+
+def test_shipped_model_predicts_every_held_out_paper_job_within_1_5x():
+    """The held-out paper-size records against the shipped coefficients (fitted without them):
+    a driver change that breaks a validated group fails here, not at the next paper run."""
+    rows = model.validation(model.load_measurements(), model.load_coefficients())
+    assert len(rows) >= 56
+    off = [(r["figure"], r["case"], round(r["ratio"], 2)) for r in rows
+           if r["ratio"] is None or not 1 / 1.5 <= r["ratio"] <= 1.5]
+    assert not off, off
+
+
+def test_shipped_coefficients_are_the_fit_of_the_shipped_records():
+    """coefficients.json is `deeprates cost fit` of measurements.json: no hand edits, no stale fit."""
+    fitted = model.fit(model.load_measurements())
+    shipped = model.load_coefficients()["figures"]
+    assert fitted.keys() == shipped.keys()
+    for fig, groups in fitted.items():
+        assert groups.keys() == shipped[fig].keys(), fig
+        for g, c in groups.items():
+            for key in ("c0", "a", "b", "k"):
+                assert c[key] == pytest.approx(shipped[fig][g][key], rel=1e-6, abs=1e-9), (fig, g, key)

@@ -11,6 +11,7 @@ the stated complexity is not what runs at these sizes. Peak RSS is m0 + k * M.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -74,8 +75,18 @@ def sawtooth_square(case: str, p: dict) -> Driver:
 def relu_product(case: str, p: dict) -> Driver:
     m = p["m_max"]
     if case == "exact":
+        # every level m = 1..m_max evaluates its product network (45 m + 8 sparse weights,
+        # product.product_network) at the offset grid and the random points, in chunks of 2^18
+        # points (supnorm.sup_error_points): ~1.1 ns per point and weight here, flat from
+        # m = 8 to 24 and from 2^18 to 2 10^6 points. Memory: the two point sets (2 float64 each)
+        # and one chunk's activations, not all points x depth (written 16 m pts at first: 5184 MB
+        # predicted, 357 MB measured at paper size). The CPU law was m_max^2 pts, the same to
+        # leading order: the paper-size job's 0.45 came from a fit whose largest job (default
+        # size) spends half its time importing; the check size measures one where the
+        # evaluation dominates
         pts = p["offset_grid"] ** 2 + p["random_points"]
-        return Driver("exact", m * m * pts, 16.0 * m * pts, "m_max^2 (offset_grid^2 + random_points)")
+        return Driver("exact", pts * sum(45 * j + 8 for j in range(1, m + 1)), 16.0 * pts,
+                      "(offset_grid^2 + random_points) sum_m (45 m + 8) (points x weights)")
     pts = p["aligned_grid"] ** 2
     return Driver("aligned", m * m * pts, 16.0 * m * pts, "m_max^2 aligned_grid^2")
 
@@ -120,7 +131,19 @@ def phase_diagram(case: str, p: dict) -> Driver:
     t = next(t for t in p["targets"] if f"beta{t['beta']:g}" == tname)
     tr = t["translates"]
     if rest == "shallow":
-        return _shallow(_geo(4, p["shallow_P_max"], p["per_decade"]), tr)
+        from deeprates.approximation.sweeps import geometric_sizes
+
+        d = _shallow(np.array(geometric_sizes(4, p["shallow_P_max"], p["per_decade"])), tr)
+        if t["beta"] == 1:
+            # beta = 1 is a piecewise-linear target (kink sums): its interpolant's output weights
+            # vanish away from the kinks, and at P >= 8192 the sup error ran ~4.8 ns per P^2
+            # here against ~15 ns for beta = 0.5's (measured in-process, per target and P). Below
+            # P ~ 4096 both run a per-unit overhead of ~40-70 us (15-40 ns per P^2), so the default
+            # size (P <= 2048) cannot show the P^2 regime: the check size reaches P = 16384.
+            # One group for both targets, fitted at P <= 2048, put the paper-size beta = 1 job
+            # at 0.16 of its prediction
+            return Driver("shallow-pl", d.work, d.mem, d.formula + " (piecewise-linear target)")
+        return d
     alpha = float(rest.removeprefix("alpha"))
     a = next(a for a in p["alphas"] if float(a["alpha"]) == alpha)
     N = a["N_max"] if t.get("N_cap") is None else min(a["N_max"], t["N_cap"])
@@ -135,11 +158,47 @@ def phase_diagram(case: str, p: dict) -> Driver:
 
 def precision_budget(case: str, p: dict) -> Driver:
     if case in ("float32", "float64"):
+        # the job builds the digit chain at every N = M from M_min to M_max and takes its sup
+        # error there: ~M^2 candidates through ~22 M units (vectorised numpy, ~M^3), plus the
+        # circuit's construction and one numpy call per layer, ~M. In-process per size here:
+        # 10.3 ms at M = 16, 43.7 ms at M = 40, i.e. M^3 + ~1700 M at 0.33 us per unit.
+        # Written M_max^5 at first (the largest size's N M^2 x depth alone, one power too many):
+        # the paper-size float64 job (M_max = 48, 1.6 s) then ran 0.52 of its prediction
         M = p[f"{case}_M_max"]
-        return Driver("float", float(M) ** 5, 16.0 * M**4, "M_max^5 (sum of N M^2 x depth, N = M)")
+        W = sum(float(j) ** 3 + 1700.0 * j for j in range(p["M_min"], M + 1))
+        return Driver("float", W, 16.0 * M**4, "sum over M = M_min..M_max of (M^3 + 1700 M)")
     k = int(case.removeprefix("mpmath-N"))
-    # N = M = k: k^2 candidates, each through depth k in mpmath at ~k digits
-    return Driver("mpmath", float(k) ** 4, 64.0 * k**3, "k^4 (k^2 points x depth k x k digits)")
+    # multiprecision.evaluate_mp walks the net's nonzero weights once, each an mpmath
+    # multiply-add over a numpy object array of all the candidate points: nonzero weights x
+    # candidates operations. The digit chain's weights grow like k (its depth ~2k layers of a
+    # fixed width: 587 at k = 16, 3483 at k = 96), the candidates like k^2 (k (k + 1) cell nodes
+    # and ~20 k zone points): ~k^3. An operation at the k log2 3 + 64 bits used here is one
+    # Python-int multiply-add (Python's overhead, not the digits, sets its cost: 2.5-2.9 us per
+    # weight and point at k = 24..36). Written k^4 (depth k x k digits per point) at first: the
+    # paper-size jobs then fell from 0.68 (N48) to 0.45 (N80) of their predictions.
+    # `coef * h[:, j]` (an mpf times an object array) first has mpmath try to convert the array,
+    # which formats it with repr: every element while numpy prints whole arrays (up to its
+    # print threshold, 1000 elements), six beyond. Up to 1000 candidates a weight therefore
+    # costs 2.4x: 6.3 us per weight and point at k = 12, 18 (354, 648 candidates), in-process
+    import scipy.sparse as sp
+
+    from deeprates.approximation import bit_extraction as bx
+
+    b = bx.build(_precision_target(p), k, k)
+    pts = b.candidates().size
+    ops = float(sum(sp.csr_matrix(layer.A).nnz for layer in b.net.layers) * pts) * (2.4 if pts <= 1000 else 1.0)
+    # memory: one mpmath number per candidate and unit of every layer stays alive (measured
+    # in-process at k = 44: 127 MB over the imports for 2.67e6 candidate-units, 48 B each);
+    # written 64 k pts at first: 217 MB predicted, 724 MB measured for the paper-size N80 job
+    units = sum(layer.A.shape[0] for layer in b.net.layers)
+    return Driver("mpmath", ops, 48.0 * pts * units,
+                  "nonzero weights x candidate points (~36 k x (k^2 + 20 k); 2.4x up to 1000 points)")
+
+
+def _precision_target(p: dict):
+    from deeprates.figures import precision_budget
+
+    return precision_budget._target(p)
 
 
 def log_regime(case: str, p: dict) -> Driver:
@@ -248,8 +307,37 @@ def sgd_stability(case: str, p: dict) -> Driver:
         brent = math.ceil(math.log(2e5 / nm["alpha_points"]) / math.log((1 + 5**0.5) / 2))
         return Driver("momentum", float(nb * (nm["alpha_points"] - 1 + brent) * nm["steps"] * p["n"]), None,
                       "betas (alpha_points + Brent steps) steps n")
-    return Driver("heatmap", float(p["alpha_points"] * p["beta_points"] * p["steps"] * p["n"]), None,
-                  "alpha_points beta_points steps n")
+    # grid_final_losses runs each (alpha, beta) cell's recursion over the n modes until it ends
+    # or blows up: the stable cells (U_Sigma < 1, the job's own closed form) run all their
+    # steps, the unstable ones stop after ~30 (the mean blow-up step of the diverged cells at
+    # the default size: 33, 41, 24 for b = 1, 10, 100). The stable share grows with the batch
+    # (12 % of the cells at b = 1, 47 % at b = 100), so the batches differ ~4x in work at one grid.
+    # Before the recursion, noise_sum per cell (~95 us here, its 50-mode eigenvalue check: like
+    # 3e4 mode-steps at 3.3 ns each). Written alpha_points beta_points steps n (every cell all
+    # its steps) at first: the paper-size heatmaps ran 0.47 (b = 1) to 1.51 (b = 500) of it
+    b = int(case.removeprefix("heatmap-b"))
+    cells, stable = _heatmap_stable(p["n"], p["nu"], p["kappa"], b, p["alpha_max"], p["alpha_points"],
+                                    p["beta_points"])
+    W = p["n"] * (stable * p["steps"] + (cells - stable) * 30.0) + 3e4 * cells
+    return Driver("heatmap", float(W), None,
+                  "n (stable cells x steps + unstable cells x 30) + cells x 3e4 (noise sums)")
+
+
+@functools.lru_cache(maxsize=64)
+def _heatmap_stable(n: int, nu: float, kappa: float, batch: int, alpha_max: float, alpha_points: int,
+                    beta_points: int) -> tuple[int, int]:
+    """Cells of a heatmap's grid and how many have U_Sigma < 1 (as figures.sgd_stability builds
+    them; ~0.1 ms per cell)."""
+    from deeprates.figures import sgd_stability
+    from deeprates.optimization import sgd_moments as sm
+
+    prob = sgd_stability._problem({"n": n, "nu": nu}, kappa)
+    noise = sm.NoiseModel.translation_invariant(n, batch)
+    alphas = np.linspace(alpha_max / alpha_points, alpha_max, alpha_points)
+    betas = np.linspace(-1, 1, beta_points + 2)[1:-1]
+    U = [sm.noise_sum(prob.eigenvalues, a, bb, noise, check_modes=sgd_stability.TOP_MODES)
+         for a in alphas for bb in betas]
+    return len(U), int(np.sum(np.array(U) < 1))
 
 
 def corner_gd(case: str, p: dict) -> Driver:
@@ -370,9 +458,22 @@ def rbf_interpolation(case: str, p: dict) -> Driver:
         return Driver("error-formula", float(e["samples"]) * len(e["x"]) * sum(len(s) for s in e["nodes"]),
                       8.0 * e["samples"] * max(len(s) for s in e["nodes"]), "samples x_points nodes")
     c = p["convergence"]
-    # per N an N x N solve in mpmath at `digits` digits (N^3 digits^1.6), evaluated at eval_points
-    return Driver("nodes", sum(N**3 + N * c["eval_points"] for N in c["N"]) * c["digits"] ** 1.6, None,
-                  "sum_N (N^3 + N eval_points) digits^1.6")
+    Ns, d, ev = c["N"], c["digits"], c["eval_points"]
+
+    def solve(N: int, digits: int) -> float:
+        # rbf.interpolant in mpmath: the N x N matrix (N^2 exps), lu_solve (N^3/3 multiply-adds)
+        # and the interpolant at ev points (N ev exps and multiply-adds). Without gmpy, an
+        # mpmath operation costs its Python overhead (~10 us, flat in the digits: lu_solve's
+        # step took 9.3-10.8 us from 40 to 400 digits here) and an exp ~(1.2 + (digits/140)^2)
+        # of them (16, 32, 86 us at 80, 200, 400 digits): the unit of W is one such step
+        return N**3 / 3 + (N * N + N * ev) * (1 + 1.2 + (digits / 140) ** 2)
+
+    # per target (3): the sup error at every N of the sweep, then at the largest N the Gaussian
+    # interpolant, its exponential twin and the Gaussian one at digits + 20. Written
+    # sum_N (N^3 + N ev) digits^1.6 at first: the digits' exponent, wrong for Python-bound
+    # mpmath, put the paper-size jobs (200 digits) at 0.17-0.19 of the prediction
+    W = 3 * (sum(solve(N, d) for N in Ns) + 2 * solve(Ns[-1], d) + solve(Ns[-1], d + 20))
+    return Driver("nodes", W, None, "3 targets x (sum_N + 3 at N_max) (N^3/3 + (N^2 + N eval) exp(digits))")
 
 
 # --- the shared-data jobs (workflow/rules/connectivity.smk, voxel.smk): their params are the
