@@ -28,7 +28,13 @@ for size in "${sizes[@]}"; do
       results/cost-check/approximation/sawtooth-square/budget-H2.json
       results/cost-check/approximation/sobolev-taylor/d1-n3.json
       results/cost-check/optimization/sgd-stability/negative-momentum.json
-      results/cost-check/optimization/corner-gd/time-domain.json"
+      results/cost-check/optimization/corner-gd/time-domain.json
+      results/cost-check/interpolation/rbf-interpolation/nodes-0.json
+      results/cost-check/approximation/precision-budget/mpmath-N44.json
+      results/cost-check/approximation/precision-budget/float64.json
+      results/cost-check/approximation/phase-diagram/beta1-shallow.json
+      results/cost-check/approximation/relu-product/exact.json
+      results/cost-check/optimization/sgd-stability/heatmap-b10.json"
   else
     targets=$(python -m deeprates cost targets $per_group --configfile "$cfg")
   fi
