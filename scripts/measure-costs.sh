@@ -35,7 +35,8 @@ for size in "${sizes[@]}"; do
       results/cost-check/approximation/phase-diagram/beta1-shallow.json
       results/cost-check/approximation/relu-product/exact.json
       results/cost-check/optimization/sgd-stability/heatmap-b10.json
-      results/cost-check/optimization/sgd-phases/rec-zeta0.25.json"
+      results/cost-check/optimization/sgd-phases/rec-zeta0.25.json
+      results/cost-check/optimization/spectral-algorithms/kappa1.5-part0.json"
   else
     targets=$(python -m deeprates cost targets $per_group --configfile "$cfg")
   fi

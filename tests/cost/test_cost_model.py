@@ -204,7 +204,7 @@ def test_shipped_model_predicts_every_held_out_paper_job_within_1_5x():
 # lowloss-paths-deep's `paths` group (b = 0.56) over-predicts its smallest paper-size job (3 s
 # against 7 s); spectral-algorithms' `part` group (b = 0.53) its first paper-size job (262 s
 # against 656 s).
-KNOWN_MISSES = {("lowloss-paths-deep", "W128-p0"): 0.35, ("spectral-algorithms", "kappa1.5-part0"): 0.4}
+KNOWN_MISSES = {("lowloss-paths-deep", "W128-p0"): 0.35, ("spectral-algorithms", "kappa1.5-part0"): 0.43}
 
 
 def test_shipped_coefficients_are_the_fit_of_the_shipped_records():
