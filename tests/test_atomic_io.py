@@ -55,3 +55,25 @@ def test_complete_files_pass_the_cheap_check(tmp_path):
     atomic_io.write_json(tmp_path / "a.json", [1, 2])
     atomic_io.write_npz(tmp_path / "a.npz", x=np.zeros(3))
     assert atomic_io.looks_complete(tmp_path / "a.json") and atomic_io.looks_complete(tmp_path / "a.npz")
+
+
+def test_a_terminated_job_leaves_no_temporary_file(tmp_path):
+    """SIGTERM in the middle of an atomic write (scancel, a cancelled Snakemake job): the CLI
+    turns it into SystemExit, so the write's cleanup removes its temporary file."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, signal\n"
+        "from deeprates import atomic_io, cli\n"
+        "signal.signal(signal.SIGTERM, cli._exit_on_sigterm)\n"
+        "real_fsync = os.fsync\n"
+        "def fsync_then_terminated(fd):\n"
+        "    real_fsync(fd)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "os.fsync = fsync_then_terminated\n"
+        f"atomic_io.write_bytes({str(tmp_path / 'r.json')!r}, b'x')\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 128 + 15, res.stderr
+    assert list(tmp_path.iterdir()) == []

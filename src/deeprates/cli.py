@@ -29,7 +29,9 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -452,7 +454,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _exit_on_sigterm(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    # SIGTERM (scancel, Snakemake stopping a job) as an exception, not an instant death: the
+    # atomic writes' `except` then removes their temporary file, where a killed job used to leave
+    # `.<name>.<random>.tmp` beside the result its retry writes (the SLURM scancel test found one)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     args = build_parser().parse_args(argv)
     if (args.command == "compute" or getattr(args, "connectivity_command", None) == "train"
             or getattr(args, "voxel_command", None) == "features"):
