@@ -27,6 +27,17 @@ jobs=(
   "ntk-indicator d2-lazy"
   "ntk-indicator d3"
 )
+# The CPU model's predictions, once (not inside each job's share of the budget).
+python -m deeprates cost --configfile config/paper.yaml > "$out/predicted.txt"
+# record FIGURE CASE RC LOG: one line of gpu-costs.tsv from the job's `cost:` line
+record() {
+  local cost pred
+  cost=$(grep '^cost:' "$4" | tail -1)
+  val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<< "$cost"; }
+  pred=$(awk -v j="/$1/$2 " 'index($0, j) {print $2, $3}' "$out/predicted.txt")
+  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$1" "$2" "$3" "$(val wall_s)" "$(val cpu_s)" \
+    "$(val peak_rss_mb)" "$(val gpu_peak_mb)" "$pred" >> "$out/gpu-costs.tsv"
+}
 printf "figure\tcase\trc\twall_s\tcpu_s\tpeak_rss_mb\tgpu_peak_mb\tpredicted_cpu_1core_s\n" > "$out/gpu-costs.tsv"
 for job in "${jobs[@]}"; do
   set -- $job
@@ -43,12 +54,7 @@ PY
   mkdir -p "$out/$fig"
   timeout "$left" python -m deeprates compute "$fig" "$case" --params "$params" --seed 20261123 \
     --threads 4 --device cuda --out "$out/$fig/$case.json" 2> "$out/$fig/$case.log"
-  rc=$?
-  cost=$(grep '^cost:' "$out/$fig/$case.log" | tail -1)
-  val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<< "$cost"; }
-  pred=$(python -m deeprates cost --configfile config/paper.yaml | awk -v j="/$fig/$case " 'index($0, j) {print $2, $3}')
-  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$fig" "$case" "$rc" "$(val wall_s)" "$(val cpu_s)" \
-    "$(val peak_rss_mb)" "$(val gpu_peak_mb)" "$pred" >> "$out/gpu-costs.tsv"
+  record "$fig" "$case" $? "$out/$fig/$case.log"
 done
 # One track E endpoint network (the 360 paper-size trainings ask for a GPU): the one with most weights.
 left=$(( budget - ($(date +%s) - start) ))
@@ -67,12 +73,7 @@ PY
   mkdir -p "$out/connectivity-net"
   timeout "$left" python -m deeprates connectivity train --spec "$spec" --device cuda --threads 4 \
     --out "$out/connectivity-net/$net.npz" 2> "$out/connectivity-net/$net.log"
-  rc=$?
-  cost=$(grep '^cost:' "$out/connectivity-net/$net.log" | tail -1)
-  val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<< "$cost"; }
-  pred=$(python -m deeprates cost --configfile config/paper.yaml | awk -v j="/$net " 'index($0, j) {print $2, $3}')
-  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" connectivity-net "$net" "$rc" "$(val wall_s)" "$(val cpu_s)" \
-    "$(val peak_rss_mb)" "$(val gpu_peak_mb)" "$pred" >> "$out/gpu-costs.tsv"
+  record connectivity-net "$net" $? "$out/connectivity-net/$net.log"
 else
   echo "budget spent: no endpoint network run" >&2
 fi

@@ -138,10 +138,14 @@ def uses_torch() -> bool:
     return "torch" in sys.modules
 
 
+# The thread counts native libraries read once, when they load (also set by warm_start's server).
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+              "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
 def limit_threads(n: int) -> None:
     """Limit native thread pools to n. Environment first (read when libraries load), then torch."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    for var in THREAD_ENV:
         os.environ[var] = str(n)
     torch = sys.modules.get("torch")  # not `import torch`: a warm-start job would record it
     if torch is not None:

@@ -46,9 +46,6 @@ ENV = "DEEPRATES_WARM_SOCKET"
 # no torch or matplotlib): a module that does not import is simply imported by the job itself.
 PRELOAD = ("numpy", "scipy.linalg", "scipy.special", "scipy.optimize", "scipy.sparse",
            "scipy.stats", "matplotlib.pyplot", "torch", "sklearn.tree", "numba", "mpmath")
-# Thread counts the native libraries read at load: one, as every delegated job asks.
-_ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-               "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
 _HEADER = struct.Struct("!Q")
 _JOB_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
@@ -340,7 +337,10 @@ def start(src: str, log: str | os.PathLike, modules: tuple[str, ...] | None = No
     global _SERVER
     folder = tempfile.mkdtemp(prefix="deeprates-warm-")
     path = os.path.join(folder, "socket")
-    env = dict(os.environ, **{var: "1" for var in _ONE_THREAD})
+    from deeprates.runtime import THREAD_ENV
+
+    # one thread, as every delegated job asks: the libraries read these once, when they load
+    env = dict(os.environ, **{var: "1" for var in THREAD_ENV})
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     Path(log).parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as err:
