@@ -111,13 +111,9 @@ def delegate(argv: list[str], path: str | None = None) -> int | None:
         child.append(int(first[1]))
         for sig in held:
             forward(sig, None)
-        while True:
-            try:
-                line = reader.readline()
-                break
-            except InterruptedError:  # a forwarded signal: keep waiting for the child's end
-                continue
-        parts = line.split()
+        # a forwarded signal interrupts this read, which Python resumes (PEP 475): it returns
+        # when the child has ended
+        parts = reader.readline().split()
         if len(parts) != 2 or parts[0] != "exit":
             print("deeprates: the warm-start server went away before the job ended",
                   file=sys.stderr)
