@@ -18,6 +18,8 @@ from typing import Callable
 
 import numpy as np
 
+from deeprates.approximation.sweeps import geometric_sizes  # what the shallow sweeps run
+
 
 @dataclass(frozen=True)
 class Driver:
@@ -131,8 +133,6 @@ def phase_diagram(case: str, p: dict) -> Driver:
     t = next(t for t in p["targets"] if f"beta{t['beta']:g}" == tname)
     tr = t["translates"]
     if rest == "shallow":
-        from deeprates.approximation.sweeps import geometric_sizes
-
         d = _shallow(np.array(geometric_sizes(4, p["shallow_P_max"], p["per_decade"])), tr)
         if t["beta"] == 1:
             # beta = 1 is a piecewise-linear target (kink sums): its interpolant's output weights
@@ -207,7 +207,7 @@ def log_regime(case: str, p: dict) -> Driver:
         # (docs/figures/log-regime.md): ~N^2 M at the largest m
         m = p["m_max"]
         return Driver("deep", 4.0**m * (m + 13), 16.0 * 2.0**m * (m + 13), "4^m_max (m_max + 13)")
-    return _shallow(_geo(p["P_min"], p["P_max"], p["per_decade"]), 1)
+    return _shallow(np.array(geometric_sizes(p["P_min"], p["P_max"], p["per_decade"])), 1)
 
 
 def superexpressive(case: str, p: dict) -> Driver:
