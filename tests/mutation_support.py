@@ -19,6 +19,7 @@ from typing import Any, Callable
 import pytest
 
 from deeprates import figures
+from deeprates import figure_record
 from deeprates.figure_record import Measurement
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,7 +48,8 @@ def results(fig: str) -> dict[str, Any]:
 
 def measure(fig: str, res: dict | None = None, p: dict | None = None) -> Measurement:
     module = figures.load(fig)
-    return module.measure(results(fig) if res is None else res, params(fig) if p is None else p)
+    return figure_record.measure(module, results(fig) if res is None else res,
+                                 params(fig) if p is None else p)
 
 
 def statuses(m: Measurement) -> dict[str, str]:

@@ -58,3 +58,40 @@ def test_claims_follow_the_model(fig):
         text = " ".join([c.statement, c.tolerance_reason, c.detail, c.deviation])
         assert "FIGURES.md" not in text and "catalog" not in text.lower(), (
             f"{fig}/{c.name}: cites a file outside the repository")
+
+
+@pytest.mark.parametrize("fig", IDS)
+def test_every_figure_takes_known_deviations(fig):
+    """A config may declare any figure's claim a known DEVIATION (config/paper.yaml does for
+    relu-product and free-knot-splines): the schema accepts the key, figure_record applies it,
+    and a claim that passes anyway becomes XPASS (failing the run) instead of hiding."""
+    import copy
+
+    base = ms.params(fig)
+    m = ms.measure(fig, p=base)
+    name, before = m.claims[0].name, m.claims[0].status
+    p = copy.deepcopy(base)
+    p["known_deviations"] = {name: "a declared reason, long enough to say why"}
+    after = next(c for c in ms.measure(fig, p=p).claims if c.name == name)
+    assert after.status == ("XPASS" if before == "PASS" else "DEVIATION"), (fig, name, before)
+    p["known_deviations"] = {"no such claim": "a declared reason, long enough to say why"}
+    with pytest.raises(Exception, match="known_deviations names no claim"):
+        ms.measure(fig, p=p)
+
+
+def test_figure_schemas_accept_known_deviations():
+    """Every figure's schema takes the key, and the config schema validates it (a short reason
+    is refused)."""
+    from pathlib import Path
+
+    from deeprates import config as cfg
+
+    schemas = cfg.SCHEMA.parent / "figures"
+    for fig in IDS:
+        props = cfg.load_yaml(schemas / f"{fig}.schema.yaml")["properties"]
+        assert "known_deviations" in props, fig
+    config = cfg.merged(Path(__file__).resolve().parents[1] / "config" / "config.yaml")
+    config["figures"]["relu-product"]["known_deviations"] = {"worst error is M^2 2^(-2m)": "x" * 30}
+    assert cfg.schema_errors(config) == []
+    config["figures"]["relu-product"]["known_deviations"] = {"worst error is M^2 2^(-2m)": "short"}
+    assert any("known_deviations" in e for e in cfg.schema_errors(config))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from deeprates import atomic_io, precision
-from deeprates.claims import Claim
+from deeprates.claims import Claim, apply_deviations
 
 
 @dataclass
@@ -31,9 +31,19 @@ class Measurement:
     tolerances: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
+def measure(module: Any, results: dict, params: dict) -> Measurement:
+    """A figure module's measurement, with the config's `known_deviations` of the figure
+    (claim name -> measured reason) applied, for every figure alike: a claim named there is a
+    DEVIATION (XPASS once it passes)."""
+    m = module.measure(results, params)
+    m.claims = apply_deviations(m.claims, params.get("known_deviations") or {},
+                                f"config key figures.{module.ID}.known_deviations")
+    return m
+
+
 def make(module: Any, results: dict, params: dict) -> tuple[Measurement, Any, str]:
     """Run a figure module: (measurement, matplotlib figure, caption)."""
-    m = module.measure(results, params)
+    m = measure(module, results, params)
     fig = module.draw(m.data, params)
     return m, fig, module.caption(params)
 

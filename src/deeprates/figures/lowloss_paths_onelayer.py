@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from deeprates import plotting
-from deeprates.claims import Claim, Control, apply_deviations
+from deeprates.claims import Claim, Control
 from deeprates.config import ConfigError
 from deeprates.connectivity import nets as cnets
 from deeprates.connectivity import paths, stats
@@ -220,8 +220,6 @@ def measure(results: dict, p: dict) -> Measurement:
         "nets": {k: v for N in Ns for k, v in by_N[N]["nets"].items()},
         "units": "train loss: mean cross-entropy (nats); test error: fraction misclassified",
     }
-    claims = apply_deviations(claims, p.get("known_deviations") or {},
-                              f"config key figures.{ID}.known_deviations")
     return Measurement(data, claims)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from deeprates import plotting
-from deeprates.claims import Alt, Claim, Control, apply_deviations
+from deeprates.claims import Alt, Claim, Control
 from deeprates.config import ConfigError
 from deeprates.connectivity import ensembles, stats
 from deeprates.connectivity import nets as cnets
@@ -133,8 +133,6 @@ def measure(results: dict, p: dict) -> Measurement:
         "groups": len(groups), "hidden": list(p["hidden"]), "layer": p["layer"],
         "units": "test accuracy (fraction of the digits test set)",
     }
-    claims = apply_deviations(claims, p.get("known_deviations") or {},
-                              f"config key figures.{ID}.known_deviations")
     return Measurement(data, claims)
 
 
