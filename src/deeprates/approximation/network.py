@@ -9,6 +9,7 @@ that the theory says are equal (e.g. the product network's exact zeros) bitwise 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import scipy.sparse as sp
@@ -91,6 +92,25 @@ class ReLUNet:
 # Numbers in one block of activations (2^22 float64 = 32 MiB): evaluation and the breakpoint
 # search work this many at a time, small enough for many jobs side by side.
 BLOCK_NUMBERS = 1 << 22
+
+
+def evaluate_exact(net: ReLUNet, x) -> list[Fraction]:
+    """The network's outputs at one input point in exact rational arithmetic (every float64
+    weight and input is a dyadic rational, so nothing is rounded). Slow (Python fractions, ~ms
+    per weight at depth): for checking a few float64 evaluations whose rounding is in question,
+    e.g. the product network's error near 2^-48, where float64's few units of 2^-52 matter."""
+    h = [Fraction(float(v)) for v in np.ravel(x)]
+    for i, layer in enumerate(net.layers):
+        A = sp.csr_matrix(layer.A)
+        out = []
+        for r in range(A.shape[0]):
+            lo, hi = A.indptr[r], A.indptr[r + 1]
+            s = Fraction(float(layer.b[r]))
+            for j, a in zip(A.indices[lo:hi], A.data[lo:hi]):
+                s += Fraction(float(a)) * h[j]
+            out.append(s if i == len(net.layers) - 1 else max(s, Fraction(0)))
+        h = out
+    return h
 
 
 def rows_per_block(width: int) -> int:
