@@ -36,7 +36,9 @@ for size in "${sizes[@]}"; do
       results/cost-check/approximation/relu-product/exact.json
       results/cost-check/optimization/sgd-stability/heatmap-b10.json
       results/cost-check/optimization/sgd-phases/rec-zeta0.25.json
-      results/cost-check/optimization/spectral-algorithms/kappa1.5-part0.json"
+      results/cost-check/optimization/spectral-algorithms/kappa1.5-part0.json
+      results/cost-check/connectivity/lowloss-paths-deep/W256-p0.json
+      results/cost-check/connectivity/lowloss-paths-deep/W1024-p0.json"
   else
     targets=$(python -m deeprates cost targets $per_group --configfile "$cfg")
   fi

@@ -364,14 +364,27 @@ def corner_gd(case: str, p: dict) -> Driver:
 
 
 def spectral_algorithms(case: str, p: dict) -> Driver:
-    sizes = _geo(p["n_min"], p["n_max"], p["sizes_per_decade"])
-    nf = p["n_features"]
-    grids = (p["eta_grid"]["per_decade"] * math.log10(p["eta_grid"]["max"] / p["eta_grid"]["min"])
-             + p["tau_grid"]["per_decade"] * math.log10(p["tau_grid"]["max"] / p["tau_grid"]["min"]))
-    # per seed and size: an n x n_features design, its SVD (n nf min(n, nf)), then the grids
-    w = sum(n * nf * min(n, nf) + grids * min(n, nf) * nf for n in sizes)
-    return Driver("part", p["seeds_per_job"] * w, 8.0 * 3 * float(sizes.max()) * nf,
-                  "seeds_per_job sum_n (n nf min(n, nf) + grid points min(n, nf) nf)")
+    """kernel_regression.error_curves, per seed, in the primal (P = n_features): every sample row
+    is drawn (P standard normals) and added to X^T X (P^2 multiply-adds); at every size of the
+    sweep, X^T X's eigendecomposition (LAPACK's syevd, ~9 P^3 multiply-add equivalents), V^T
+    Lambda V (2 P^3) and the quadratic errors of every grid point (2 P^2 each: M @ R and the
+    einsum). The weights are this machine's single-thread times per operation at P = 256 to 1024
+    relative to a gemm multiply-add (~20 ps): eigh 9.2x (per P^3, at P = 1024), V^T Lambda V
+    2.0x, a grid point 2.0x (per P^2), a standard normal ~500x. Written at first as if the
+    work were n x P designs (n P min(n, P) per size): the paper-size job (n up to 65536, 41
+    sizes) then ran at 0.43 of its prediction, because the cost past n = P is one eigh per size
+    and one P^2 update per row, not a growing SVD. Memory: the largest block of new rows (Z and
+    X, between the last two sizes) and a few P x P and P x grid arrays."""
+    from deeprates.figures.spectral_algorithms import regularisation_grid, sample_sizes
+
+    sizes = sample_sizes(p)
+    P = float(p["n_features"])
+    G = sum(len(regularisation_grid(p[g])) for g in ("eta_grid", "tau_grid"))
+    per_seed = float(sizes.max()) * (P * P + 500.0 * P) + len(sizes) * (11.0 * P**3 + 2.0 * G * P * P)
+    block = float(np.diff(np.concatenate([[0], sizes])).max())
+    mem = 8.0 * (2.0 * block * P + 4.0 * P * P + 3.0 * P * G)
+    return Driver("part", p["seeds_per_job"] * per_seed, mem,
+                  "seeds_per_job (n_max (P^2 + 500 P) + sizes (11 P^3 + 2 grid points P^2)), P = n_features")
 
 
 # --- track D: gradient boosting on voxel features: rows x features x rounds
@@ -438,13 +451,28 @@ def lowloss_paths_onelayer(case: str, p: dict) -> Driver:
 
 
 def lowloss_paths_deep(case: str, p: dict) -> Driver:
-    # "W<w>-p<k>": one endpoint pair per job; "W<w>" (records measured before the split): all pairs
-    width, _, pair = case.removeprefix("W").partition("-p")
-    W, pairs = int(width), (1 if pair else p["pairs"])
-    n = _n_train(p)
-    L = p["hidden_layers"]
-    return Driver("paths", pairs * (p["points"] * n * L * W * W + n * n * W), 8.0 * 4 * (n * W + W * W),
-                  "pairs (points n layers W^2 + n^2 W)")
+    """paths.pair_record of one endpoint pair (case "W<w>-p<k>"), counted from paths.deep_path with L = hidden_layers + 1 weight layers and
+    P = points per stage: Linear and Arc evaluate the net P times each, the two +WA paths L P
+    times, the two +B-fly paths (L - 1) P times, and B permuted re-evaluates Linear: (1 + 4 L) P
+    forward passes over all the digits (the training and the test images), of
+    64 W + (L - 2) W^2 + 10 W multiply-adds per image. Each +WA stage refits the next layer at
+    every point (scipy's gelsy on the n x W training features: ~2 n W k + 2 n k r multiply-adds,
+    k = min(n, W), r the next layer's rows: W, and 10 for the output layer), and B-fly refits
+    each hidden stage once. A refit's multiply-add took 1.7x a forward one here (random nets of
+    width 128 and 512, 41 points, n = 500: 100 vs 55 ps and 60 vs 36 ps). Written at first as
+    points n L W^2 + n^2 W (the training set alone, and a refit as n^2 W): its fit (b = 0.62)
+    over-predicted the paper-size width-128 job 2.9x. The optimal assignments (W^3 at worst,
+    4 per pair) stay below a percent of the work up to width 4096, and are left out."""
+    from deeprates.connectivity.data import N_DIGITS
+
+    W = float(case.removeprefix("W").partition("-p")[0])
+    n, P, L = float(_n_train(p)), float(p["points"]), p["hidden_layers"] + 1
+    forward = (1 + 4 * L) * P * N_DIGITS * (64 * W + (L - 2) * W * W + 10 * W)
+    k = min(n, W)
+    hidden_fit, output_fit = 2 * n * W * k + 2 * n * k * W, 2 * n * W * k + 2 * n * k * 10
+    refits = 2 * P * ((L - 2) * hidden_fit + output_fit) + (L - 2) * hidden_fit
+    return Driver("paths", forward + 1.7 * refits, 8.0 * 4 * (N_DIGITS * W + W * W),
+                  "(1 + 4 L) points digits (74 W + (L - 2) W^2) + 1.7 refit multiply-adds")
 
 
 def wa_ensembling(case: str, p: dict) -> Driver:

@@ -44,12 +44,12 @@ def _lab(k: float) -> str:
     return f"{k:g}"
 
 
-def _grid(g: dict) -> np.ndarray:
+def regularisation_grid(g: dict) -> np.ndarray:
     n = int(round(g["per_decade"] * math.log10(g["max"] / g["min"]))) + 1
     return np.geomspace(g["min"], g["max"], n)
 
 
-def _sizes(p: dict) -> np.ndarray:
+def sample_sizes(p: dict) -> np.ndarray:
     n = int(round(p["sizes_per_decade"] * math.log10(p["n_max"] / p["n_min"]))) + 1
     return np.unique(np.round(np.geomspace(p["n_min"], p["n_max"], n)).astype(int))
 
@@ -77,8 +77,8 @@ def cases(p: dict) -> list[str]:
 def compute(case: str, p: dict, ctx) -> dict:
     k_lab, part = case.removeprefix("kappa").split("-part")
     kappa = next(k for k in p["kappas"] if _lab(k) == k_lab)
-    sizes = _sizes(p)
-    etas, taus = _grid(p["eta_grid"]), _grid(p["tau_grid"])
+    sizes = sample_sizes(p)
+    etas, taus = regularisation_grid(p["eta_grid"]), regularisation_grid(p["tau_grid"])
     krr, gf = [], []
     for i in ctx.progress(range(p["seeds_per_job"]), f"seeds (kappa={kappa})"):
         rng = np.random.default_rng([ctx.seed, i])
