@@ -226,3 +226,25 @@ def test_shipped_coefficients_are_the_fit_of_the_shipped_records():
         for g, c in groups.items():
             for key in ("c0", "a", "b", "k"):
                 assert c[key] == pytest.approx(shipped[fig][g][key], rel=1e-6, abs=1e-9), (fig, g, key)
+
+
+def test_a_held_out_shortfall_beyond_the_margins_carries_to_the_group():
+    """A paper-size job that ran 2x its model (beyond the 1.5x time margin) and 500 MB over it
+    (beyond 1.3x): the group's other jobs are predicted 2x and +500 MB; one within the margins
+    changes nothing."""
+    sizes = [{"n": n} for n in (100, 200, 400, 800)]
+    data = _records("beam-spectrum", sizes, lambda w: 0.5 + 1e-8 * w, lambda m: 100 + m / 2**20)
+    coefficients = {"figures": model.fit(data)}
+    g = model.fitted("beam-spectrum", "eigh", coefficients)
+    d = model.driver("beam-spectrum", "spectrum", {"n": 1600})
+    cpu, rss = g.cpu(d.work), g.rss_mb(d.mem)
+    held = _records("beam-spectrum", [{"n": 1600}], lambda w: 2 * cpu, lambda m: rss + 500)
+    for r in held["records"]:
+        r["size"] = "paper"
+    data["records"] += held["records"]
+    data["sizes"]["paper"] = held["sizes"][next(iter(held["sizes"]))]
+    factor, extra = model.shortfalls(data, coefficients)[("beam-spectrum", "eigh")]
+    assert factor == pytest.approx(2.0, rel=1e-6) and extra == pytest.approx(500, abs=1)
+    for r in held["records"]:
+        r["cpu_s"], r["peak_rss_mb"] = 1.4 * cpu, 1.2 * rss
+    assert model.shortfalls(data, coefficients)[("beam-spectrum", "eigh")] == (1.0, 0.0)

@@ -372,11 +372,44 @@ def _measured_jobs(data: dict) -> dict[tuple[str, str, str], dict]:
     return out
 
 
+def shortfalls(data: dict, coefficients: dict) -> dict[tuple[str, str], tuple[float, float]]:
+    """Per (figure, group): how far its held-out jobs ran beyond the model where the requests'
+    margins (report.TIME_MARGIN, MEM_MARGIN) would not have covered it: (CPU factor, >= 1;
+    extra peak MB, >= 0). (1.0, 0.0) for groups their margins cover. A law that under-predicts
+    its measured jobs by more than the margin is not yet re-derived (docs/commands/cost.md);
+    until it is, the group's other jobs are predicted with its worst measured shortfall, so a
+    request does not fall below what a measured job of the same code path implies. CPU scales
+    (a missing factor in the work), memory adds (what the voxel jobs missed is a table every job
+    reads, whatever its size)."""
+    from deeprates.cost.report import MEM_MARGIN, TIME_MARGIN
+
+    out: dict[tuple[str, str], tuple[float, float]] = {}
+    for r in data["records"]:
+        if r["size"] not in HOLDOUT or r.get("cpu_s") is None:
+            continue
+        d = driver(r["figure"], r["case"], record_params(data, r))
+        g = fitted(r["figure"], d.group, coefficients)
+        if g is None:
+            continue
+        factor, extra = out.get((r["figure"], d.group), (1.0, 0.0))
+        ratio = r["cpu_s"] / g.cpu(d.work)
+        if ratio > TIME_MARGIN:
+            factor = max(factor, ratio)
+        rss = g.rss_mb(d.mem)
+        if r["peak_rss_mb"] > MEM_MARGIN * rss:
+            extra = max(extra, r["peak_rss_mb"] - rss)
+        out[(r["figure"], d.group)] = (factor, extra)
+    return out
+
+
 def predict(config: dict, coefficients: dict | None = None, measurements: dict | None = None) -> list[Prediction]:
     """A prediction for every job of the config; a job measured with the same parameters
-    (a held-out paper-size job, say) is never predicted below its measurement."""
+    (a held-out paper-size job, say) is never predicted below its measurement, and a group whose
+    measured jobs ran beyond the model's margins carries that shortfall (`shortfalls`)."""
     coefficients = coefficients if coefficients is not None else load_coefficients()
-    measured = _measured_jobs(load_measurements() if measurements is None else measurements)
+    data = load_measurements() if measurements is None else measurements
+    measured = _measured_jobs(data)
+    short = shortfalls(data, coefficients)
     out = []
     for job in jobs(config):
         fig, case, p = job.figure, job.case, job.params
@@ -384,6 +417,8 @@ def predict(config: dict, coefficients: dict | None = None, measurements: dict |
         g = fitted(fig, d.group, coefficients)
         if g is not None:
             cpu, rss, ok = g.cpu(d.work), g.rss_mb(d.mem), True
+            factor, extra = short.get((fig, d.group), (1.0, 0.0))
+            cpu, rss = cpu * factor, rss + extra
         else:
             fig_fits = coefficients.get("figures", {}).get(fig, {})
             c0 = min((f["c0"] for f in fig_fits.values()), default=2.0)
