@@ -94,8 +94,10 @@ def fill_defaults(config: dict, schema_path: Path = SCHEMA) -> dict:
             return
         for key, sub in schema.get("properties", {}).items():
             sub_resolved, sub_base = resolve(sub, base)
-            if key not in instance and "default" in sub_resolved:
-                instance[key] = copy.deepcopy(sub_resolved["default"])
+            # a default beside a $ref (JSON Schema 2020-12 allows siblings) wins over the target's
+            default = sub if "default" in sub else sub_resolved
+            if key not in instance and "default" in default:
+                instance[key] = copy.deepcopy(default["default"])
             if key in instance:
                 walk(instance[key], sub_resolved, sub_base)
 
