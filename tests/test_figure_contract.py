@@ -17,7 +17,7 @@ import pytest
 
 import mutation_support as ms
 from deeprates import figures
-from deeprates.claims import KINDS
+from deeprates.claims import KINDS, ClaimError
 
 IDS = sorted(figures.FIGURES)
 
@@ -75,7 +75,7 @@ def test_every_figure_takes_known_deviations(fig):
     after = next(c for c in ms.measure(fig, p=p).claims if c.name == name)
     assert after.status == ("XPASS" if before == "PASS" else "DEVIATION"), (fig, name, before)
     p["known_deviations"] = {"no such claim": "a declared reason, long enough to say why"}
-    with pytest.raises(Exception, match="known_deviations names no claim"):
+    with pytest.raises(ClaimError, match="known_deviations names no claim"):
         ms.measure(fig, p=p)
 
 

@@ -451,8 +451,8 @@ def lowloss_paths_onelayer(case: str, p: dict) -> Driver:
 
 
 def lowloss_paths_deep(case: str, p: dict) -> Driver:
-    """paths.pair_record of one endpoint pair (case "W<w>-p<k>"), counted from paths.deep_path with L = hidden_layers + 1 weight layers and
-    P = points per stage: Linear and Arc evaluate the net P times each, the two +WA paths L P
+    """paths.pair_record of one endpoint pair (case "W<w>-p<k>"), counted from paths.deep_path
+    with L = hidden_layers + 1 weight layers and P = points per stage: Linear and Arc evaluate the net P times each, the two +WA paths L P
     times, the two +B-fly paths (L - 1) P times, and B permuted re-evaluates Linear: (1 + 4 L) P
     forward passes over all the digits (the training and the test images), of
     64 W + (L - 2) W^2 + 10 W multiply-adds per image. Each +WA stage refits the next layer at

@@ -384,21 +384,15 @@ def shortfalls(data: dict, coefficients: dict) -> dict[tuple[str, str], tuple[fl
     from deeprates.cost.report import MEM_MARGIN, TIME_MARGIN
 
     out: dict[tuple[str, str], tuple[float, float]] = {}
-    for r in data["records"]:
-        if r["size"] not in HOLDOUT or r.get("cpu_s") is None:
+    for r in validation(data, coefficients):
+        if r["ratio"] is None:
             continue
-        d = driver(r["figure"], r["case"], record_params(data, r))
-        g = fitted(r["figure"], d.group, coefficients)
-        if g is None:
-            continue
-        factor, extra = out.get((r["figure"], d.group), (1.0, 0.0))
-        ratio = r["cpu_s"] / g.cpu(d.work)
-        if ratio > TIME_MARGIN:
-            factor = max(factor, ratio)
-        rss = g.rss_mb(d.mem)
-        if r["peak_rss_mb"] > MEM_MARGIN * rss:
-            extra = max(extra, r["peak_rss_mb"] - rss)
-        out[(r["figure"], d.group)] = (factor, extra)
+        factor, extra = out.get((r["figure"], r["group"]), (1.0, 0.0))
+        if r["ratio"] > TIME_MARGIN:
+            factor = max(factor, r["ratio"])
+        if r["peak_rss_mb"] > MEM_MARGIN * r["predicted_rss_mb"]:
+            extra = max(extra, r["peak_rss_mb"] - r["predicted_rss_mb"])
+        out[(r["figure"], r["group"])] = (factor, extra)
     return out
 
 
@@ -442,7 +436,8 @@ def validation(data: dict, coefficients: dict) -> list[dict]:
         d = driver(r["figure"], r["case"], record_params(data, r))
         g = fitted(r["figure"], d.group, coefficients)
         pred = g.cpu(d.work) if g else None
-        out.append({"figure": r["figure"], "case": r["case"], "size": r["size"], "predicted_cpu_s": pred,
+        out.append({"figure": r["figure"], "case": r["case"], "group": d.group, "size": r["size"],
+                    "predicted_cpu_s": pred,
                     "cpu_s": r["cpu_s"], "wall_s": r["wall_s"], "peak_rss_mb": r["peak_rss_mb"],
                     "predicted_rss_mb": g.rss_mb(d.mem) if g else None,
                     "ratio": r["cpu_s"] / pred if pred else None})
