@@ -38,7 +38,16 @@ for size in "${sizes[@]}"; do
       results/cost-check/optimization/sgd-phases/rec-zeta0.25.json
       results/cost-check/optimization/spectral-algorithms/kappa1.5-part0.json
       results/cost-check/connectivity/lowloss-paths-deep/W256-p0.json
-      results/cost-check/connectivity/lowloss-paths-deep/W1024-p0.json"
+      results/cost-check/connectivity/lowloss-paths-deep/W1024-p0.json
+      results/cost-check/voxel/voxel-importances/seed0.json
+      results/cost-check/voxel/voxel-predictions/model.json
+      results/cost-check/voxel/voxel-error-history/all-seed0.json
+      results/cost-check/voxel/voxel-error-history/global-seed0.json
+      results/cost-check/voxel/voxel-error-history/QF-seed0.json
+      results/cost-check/voxel/voxel-raw-vs-haar/S4-seed0.json
+      results/cost-check/voxel/voxel-raw-vs-haar/S8-seed0.json
+      results/cost-check/voxel/voxel-resolution/S4-seed0.json
+      results/cost-check/voxel/voxel-resolution/S8-seed0.json"
   else
     targets=$(python -m deeprates cost targets $per_group --configfile "$cfg")
   fi

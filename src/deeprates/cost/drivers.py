@@ -387,17 +387,14 @@ def spectral_algorithms(case: str, p: dict) -> Driver:
                   "seeds_per_job (n_max (P^2 + 500 P) + sizes (11 P^3 + 2 grid points P^2)), P = n_features")
 
 
-# --- track D: gradient boosting on voxel features: rows x features x rounds
+# --- track D: gradient boosting on voxel features: rounds x classes x features x rows
 
-def _voxel_rows(p: dict) -> int:
+def _classes_and_training_rows(p: dict) -> tuple[int, float]:
+    """A voxel figure's classes and training rows (rotated copies of the training meshes)."""
     ds = p["dataset"]
     classes = ds.get("classes")
     n_classes = 12 if classes in (None, "all", ["all"]) else len(classes)
-    return n_classes * (ds["n_train"] + ds["n_test"]) * ds["copies"]
-
-
-def _rounds(p: dict) -> int:
-    return p["rounds"] * p.get("max_depth", 6)
+    return n_classes, float(n_classes * ds["n_train"] * ds["copies"])
 
 
 def voxel_feature_examples(case: str, p: dict) -> Driver:
@@ -405,35 +402,97 @@ def voxel_feature_examples(case: str, p: dict) -> Driver:
     return Driver(case, float(p["S"]) ** 3, 8.0 * p["S"] ** 3, "S^3 voxels")
 
 
+# Work per training row of one booster on the raw grids that does not grow with the columns
+# (gradients, row partitions, the staged predictions), in the units of RAW_COLUMN_EXPONENT's
+# S^2.6: the check size's S = 4 job (3072 training rows, 8 boosters of 1 to 6 columns) ran
+# 1.3 s + 0.65 s per column, i.e. twice a column's 4^2.6.
+RESOLUTION_ROW = 74.0
+# A column's work per training row grows as S^2.6, sparse or dense: LightGBM (column-wise)
+# builds every kept feature's histogram over the leaf's rows, and nearly every voxel of the
+# grid is occupied by some training copy (3798 of 4096 at S = 16), so the sparse storage above
+# S = 8 saves it little. Measured on the check size's SA grids (10 rounds, 3072 training rows,
+# single thread): 0.23, 0.93, 5.5 and 33 s at S = 4, 8, 16, 32 (4.1x, 5.9x, 6.0x a doubling;
+# 2^2.6 = 6.1), each within 10 % of linear in the rows from 1536 rows on.
+RAW_COLUMN_EXPONENT = 2.6
+
+
 def voxel_resolution(case: str, p: dict) -> Driver:
-    # one booster per kind on that kind's raw S^3 grid, held sparse: the occupied voxels of a
-    # surface are ~S^2 per row, and tree building is linear in the stored entries
-    rows = _voxel_rows(p)
+    """One booster per kind on its raw S^3 grid (experiments.run_raw: depth max_depth, all
+    columns, 12 trees per round): rounds x classes x max_depth x training rows x
+    (RESOLUTION_ROW per kind + the kind's columns x S^2.6). Written rows kinds S^2 rounds
+    max_depth at first (a kind's 1 to 6 columns left out): from its fit the paper-size S = 4 job
+    took 1.87x the prediction. Then S^3 up to S = 8 and the occupied voxels (A S^2) above, for
+    the sparse storage: the paper-size S = 16 job took ~5x that (a sparse grid's column costs
+    LightGBM nearly what a dense one does; the measured growth above)."""
+    from deeprates.voxel.features import KIND_COLUMNS
+
     S = max(p["sizes"]) if case == "shuffled" else int(case.split("-")[0].removeprefix("S"))
-    nnz = float(rows) * len(p["kinds"]) * (S * S + 1)
-    return Driver("boost", nnz * _rounds(p), 12.0 * nnz, "rows kinds S^2 rounds max_depth (sparse grids)")
+    return _raw_boosters(p, S, p["kinds"], KIND_COLUMNS)
+
+
+def _raw_boosters(p: dict, S: int, kinds: list, kind_columns: dict) -> Driver:
+    """One run_raw booster per entry of `kinds` at grid S (voxel_resolution's law)."""
+    n_classes, rows = _classes_and_training_rows(p)
+    columns = sum(len(kind_columns[k]) for k in kinds)
+    W = p["rounds"] * n_classes * p["max_depth"] * rows * (
+        len(kinds) * RESOLUTION_ROW + columns * float(S) ** RAW_COLUMN_EXPONENT)
+    # LightGBM's histogram pool (histogram_pool_size unset: every leaf's histograms are kept):
+    # 2^max_depth leaves x the widest kind's features x 255 bins x 16 bytes (gradient and
+    # hessian sums). Written as the kind's matrix at first (0.6 GB at S = 16): the paper-size
+    # S = 16 job peaked at 6360 MB, this pool's 6.4 GB (and S = 4, 8: 1091, 2091 MB against
+    # 0.1, 0.8 GB of pool plus ~1 GB of feature table)
+    widest = max(len(kind_columns[k]) for k in kinds)
+    pool = 16.0 * 255 * 2 ** p["max_depth"] * widest * S**3
+    return Driver("boost", W, pool, "rounds classes max_depth rows (74 boosters + columns S^2.6)")
 
 
 def voxel_raw_vs_haar(case: str, p: dict) -> Driver:
-    rows = _voxel_rows(p)
-    S = int(case.split("-")[0].removeprefix("S"))
-    nnz = float(rows) * (S * S + 1)
-    return Driver("boost", nnz * _rounds(p), 12.0 * nnz, "rows S^2 rounds max_depth (sparse grids)")
+    """Two boosters of run_raw on one kind at grid S (its raw grid and its Haar coefficients, both
+    S^3 columns a column of the kind): voxel-resolution's law for two boosters of that kind.
+    Written rows S^2 rounds max_depth at first (the S = 4 and 8 paper jobs ran at 0.72 and 0.87
+    of it; its S = 16 jobs would have been under-predicted as voxel-resolution's was)."""
+    from deeprates.voxel.features import KIND_COLUMNS
+
+    return _raw_boosters(p, int(case.split("-")[0].removeprefix("S")), [p["kind"]] * 2, KIND_COLUMNS)
+
+
+# LightGBM's work per tree and feature that does not grow with the rows (the histogram scan of
+# up to 255 bins per leaf, split finding), in units of one row's histogram update: synthetic
+# dense data, 12 classes, 25 rounds, single thread here, at 2000 and 8000 rows and 64 and 384
+# features: 0.33 ms and 1.1e-9 s x rows per feature and round at depth 2 (the paper's
+# protocol), 3.2 ms and 2.45e-6 s x rows at depth 6 (the raw grids'): ~1000 rows either way.
+LGB_ROWS_PER_FEATURE = 1000.0
+
+
+def _protocol(p: dict, feature_set: str) -> float:
+    """The paper's boosted trees (experiments.run_feature_set: depth 2, 12 one-vs-rest trees per
+    round) on a feature set's columns: rounds x classes x features x (training rows +
+    LGB_ROWS_PER_FEATURE). Written rows x rounds at first, as if the work per row were fixed:
+    from the default size's 720 training rows the paper's 13440 are 19x the rows but 8.4x this
+    work, and the paper-size importances and predictions ran at 0.63 and 0.47 of that law."""
+    from deeprates.voxel.classify import n_features
+    from deeprates.voxel.experiments import feature_set as blocks
+
+    n_classes, rows_train = _classes_and_training_rows(p)
+    return float(p["rounds"]) * n_classes * n_features(blocks(feature_set)) * (rows_train + LGB_ROWS_PER_FEATURE)
+
+
+_PROTOCOL_FORMULA = "rounds classes features (training rows + 1000)"
 
 
 def voxel_error_history(case: str, p: dict) -> Driver:
     # the feature set (all kinds, the global ones, one kind, shuffled labels) fixes the columns
     name = case.rsplit("-seed", 1)[0]
     group = name if name in ("all", "global", "shuffled") else "one-kind"
-    return Driver(group, float(_voxel_rows(p)) * p["rounds"], None, "rows rounds")
+    return Driver(group, _protocol(p, "all" if name == "shuffled" else name), None, _PROTOCOL_FORMULA)
 
 
 def voxel_importances(case: str, p: dict) -> Driver:
-    return Driver("boost", float(_voxel_rows(p)) * p["rounds"], None, "rows rounds")
+    return Driver("boost", _protocol(p, "all"), None, _PROTOCOL_FORMULA)
 
 
 def voxel_predictions(case: str, p: dict) -> Driver:
-    return Driver("boost", float(_voxel_rows(p)) * p["rounds"], None, "rows rounds")
+    return Driver("boost", _protocol(p, "all"), None, _PROTOCOL_FORMULA)
 
 
 # --- track E: paths between trained nets (forward passes over the training set) and refits
@@ -525,19 +584,38 @@ def connectivity_net(case: str, p: dict) -> Driver:
 
 
 def voxel_meshes(case: str, p: dict) -> Driver:
-    # one class: generate (or read and check) its meshes, a fixed cost per mesh
-    return Driver("meshes", float(p["meshes"]), None, "meshes of the class")
+    """One class: generate (or read and check) its meshes and write its manifest: meshes x their
+    mean faces x the class's cost per face (workload.GENERATOR_US_PER_FACE: a gear's or a
+    housing's construction costs 2-3x a plate's per face). Written "meshes" at first, as if
+    every class cost the same, then meshes x faces: the paper-size classes ran at 0.53 to 1.14
+    and 0.83 to 1.80 of those laws."""
+    return Driver("meshes", float(p["meshes"]) * p["faces"] * p["us_per_face"], None,
+                  "meshes x mean faces x the class's generator us per face")
+
+
+# Per rotated copy and grid size S, the voxel engine (features.compute_features, with its
+# percentiles, identity residuals and raw grid) costs ~ VOXEL_FACE F + A S^2 units of one
+# clipped voxel piece, F the mesh's faces and A its rotation-averaged area at S = 1
+# (voxel.workload): least squares over 4 copies of 24 generated meshes (two of each class,
+# generator seeds 500 and 501, outside every configured data set) at each S = 1..128, single
+# thread here: 0.78 us F + 1.55 us A S^2 (a constant per copy and S came out at -2 ns).
+VOXEL_FACE = 0.5
 
 
 def voxel_features(case: str, p: dict) -> Driver:
-    # every rotated copy of every mesh of the chunk is voxelised at every grid size S; a surface
-    # occupies ~S^2 voxels of the S^3 grid, so the work is meshes x copies x sum_S S^2
-    grid = sum(S * S for S in sorted(set(p["sizes"]) | set(p["raw_sizes"])))
+    """Every rotated copy of every mesh of the chunk is voxelised at every grid size S: meshes x
+    copies x sum_S (VOXEL_FACE F + A S^2), F and A the mean faces and area of
+    the chunk's meshes (workload.mesh_geometry). Written meshes x copies x sum_S S^2 at first, as if every mesh had
+    one area: the classes' areas span 6x, and the paper-size chunks ran at 0.28 to 0.99 of that
+    law (only classes 0 and 1 were measured below them)."""
+    sizes = sorted(set(p["sizes"]) | set(p["raw_sizes"]))
+    per_copy = sum(VOXEL_FACE * p["faces"] + p["area"] * S * S for S in sizes)
     n = p["meshes"] * p["copies"]
     # held until the chunk is written: dense raw grids (17 float32 columns x S^3, S <= 8) and the
     # sparse voxel lists of the larger raw grids (~6 S^2 occupied voxels)
     dense = sum(S**3 if S <= 8 else 6 * S * S for S in p["raw_sizes"])
-    return Driver("features", float(n * grid), 4.0 * 17 * n * dense, "meshes copies sum_S S^2")
+    return Driver("features", float(n * per_copy), 4.0 * 17 * n * dense,
+                  "meshes copies sum_S (F/2 + A S^2), F, A: the meshes' mean faces and area")
 
 
 DRIVERS: dict[str, Callable[[str, dict], Driver]] = {

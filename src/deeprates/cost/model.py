@@ -126,7 +126,7 @@ def compute_jobs(config: dict) -> list[Job]:
 def data_jobs(config: dict) -> list[Job]:
     """The shared-data jobs of the config, with the resources their rules request."""
     from deeprates import figures, workflow_support as ws
-    from deeprates.voxel import dataset
+    from deeprates.voxel import dataset, workload
 
     figs = ws.figure_ids(config)
     out = []
@@ -147,14 +147,22 @@ def data_jobs(config: dict) -> list[Job]:
                       if dataset.DatasetSpec.from_params(ws.params_of(config, f)["dataset"]).key() == key)
         members = spec.class_members()
         grid = {"sizes": list(spec.sizes), "raw_sizes": list(spec.raw_sizes), "copies": spec.copies}
+        # mean faces and area at grid size 1 of the meshes a job makes or voxelises: its work
+
+        def geometry(ci: int, start: int = 0, stop: int | None = None) -> dict:
+            return dict(zip(("faces", "area"), (round(x, 4) for x in workload.mesh_geometry(spec, ci, start, stop))))
+
         for ci, (_, items) in enumerate(members):
             out.append(Job("voxel", "voxel-meshes", f"{key}-c{ci:02d}", spec.manifest_path(ci),
-                           f"voxel/data/{key}/meshes-c{ci:02d}.log", {"meshes": len(items)}, 1, 0,
+                           f"voxel/data/{key}/meshes-c{ci:02d}.log", {"meshes": len(items), **geometry(ci),
+                            "us_per_face": workload.mesh_stage_us_per_face(spec, ci)}, 1, 0,
                            VOXEL_MESHES_RESOURCES["runtime"], VOXEL_MESHES_RESOURCES["mem_mb"]))
         for ci, part in spec.chunks():
             n = len(members[ci][1][part * spec.chunk_size:(part + 1) * spec.chunk_size])
             out.append(Job("voxel", "voxel-features", f"{key}-c{ci:02d}-p{part}", spec.chunk_path(ci, part),
-                           f"voxel/data/{key}/features-c{ci:02d}-p{part}.log", {"meshes": n, **grid}, 1, 0,
+                           f"voxel/data/{key}/features-c{ci:02d}-p{part}.log",
+                           {"meshes": n, **grid, **geometry(ci, part * spec.chunk_size, (part + 1) * spec.chunk_size)},
+                           1, 0,
                            int(spec.resources.get("runtime", 20)), int(spec.resources.get("mem_mb", 2000)),
                            users))
     return out
