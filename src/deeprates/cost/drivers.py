@@ -447,8 +447,8 @@ def _raw_boosters(p: dict, S: int, kinds: list, kind_columns: dict) -> Driver:
 
 
 def voxel_raw_vs_haar(case: str, p: dict) -> Driver:
-    """Two boosters of run_raw on one kind at grid S (its raw grid and its Haar coefficients, both
-    S^3 columns a column of the kind): voxel-resolution's law for two boosters of that kind.
+    """Two boosters of run_raw on one kind at grid S (its raw grid and its Haar coefficients, S^3
+    features per column of the kind each): voxel-resolution's law for two boosters of that kind.
     Written rows S^2 rounds max_depth at first (the S = 4 and 8 paper jobs ran at 0.72 and 0.87
     of it; its S = 16 jobs would have been under-predicted as voxel-resolution's was)."""
     from deeprates.voxel.features import KIND_COLUMNS
@@ -459,8 +459,8 @@ def voxel_raw_vs_haar(case: str, p: dict) -> Driver:
 # LightGBM's work per tree and feature that does not grow with the rows (the histogram scan of
 # up to 255 bins per leaf, split finding), in units of one row's histogram update: synthetic
 # dense data, 12 classes, 25 rounds, single thread here, at 2000 and 8000 rows and 64 and 384
-# features: 0.33 ms and 1.1e-9 s x rows per feature and round at depth 2 (the paper's
-# protocol), 3.2 ms and 2.45e-6 s x rows at depth 6 (the raw grids'): ~1000 rows either way.
+# features. Per feature and tree: 1.1 us + 1.1 ns x rows at depth 2 (the paper's protocol),
+# 10.7 us + 8.2 ns x rows at depth 6 (the raw grids'): 1000 to 1300 rows.
 LGB_ROWS_PER_FEATURE = 1000.0
 
 
