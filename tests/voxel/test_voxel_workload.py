@@ -30,12 +30,15 @@ def test_a_cubes_area_is_taken_in_its_rotated_boxes_grid_units(tmp_path):
     area in grid units is smaller, and the average lies strictly between. The cube's size does
     not matter (the grid is scaled to the box), and the face count is the mesh's."""
     spec = _cube_dir(tmp_path)
-    faces, area = workload.mesh_geometry(spec, 0)
+    label, items = spec.class_members()[0]
+    geometry = workload.class_geometry(spec, label, items)
+    mean = workload.mean_geometry(geometry)
+    faces, area = mean["faces"], mean["area"]
     assert faces == len(CUBE_F)
     unrotated = 6 * GRID_FILL**2
     assert unrotated / 3 < area < unrotated * 0.95
-    assert workload.mesh_geometry(spec, 0, 0, 1) == pytest.approx(workload.mesh_geometry(spec, 0, 1, 2))
-    assert workload.mesh_stage_us_per_face(spec, 0) == workload.READ_US_PER_FACE
+    assert geometry[0] == pytest.approx(geometry[1])
+    assert workload.mesh_stage_us_per_face(spec, label) == workload.READ_US_PER_FACE
 
 
 def test_generated_geometry_is_the_generators_meshes():
@@ -43,9 +46,10 @@ def test_generated_geometry_is_the_generators_meshes():
     of make_class_manifest), and a chunk's is its own meshes'."""
     spec = DatasetSpec(n_train=2, n_test=1, classes=("gear", "long_pin"), seed=3, chunk_size=2)
     faces = [generate_mesh("long_pin", 3 * 100003 + k).mesh.n_faces for k in range(3)]
-    assert workload.mesh_geometry(spec, 1)[0] == pytest.approx(np.mean(faces))
-    assert workload.mesh_geometry(spec, 1, 2, 4)[0] == faces[2]
-    assert workload.mesh_stage_us_per_face(spec, 0) == workload.GENERATOR_US_PER_FACE["gear"]
+    geometry = workload.class_geometry(spec, *spec.class_members()[1])
+    assert workload.mean_geometry(geometry)["faces"] == pytest.approx(np.mean(faces))
+    assert workload.mean_geometry(geometry[2:4])["faces"] == faces[2]
+    assert workload.mesh_stage_us_per_face(spec, "gear") == workload.GENERATOR_US_PER_FACE["gear"]
 
 
 def test_every_generated_class_has_a_generator_cost():

@@ -424,16 +424,16 @@ def voxel_resolution(case: str, p: dict) -> Driver:
     took 1.87x the prediction. Then S^3 up to S = 8 and the occupied voxels (A S^2) above, for
     the sparse storage: the paper-size S = 16 job took ~5x that (a sparse grid's column costs
     LightGBM nearly what a dense one does; the measured growth above)."""
+    S = max(p["sizes"]) if case == "shuffled" else int(case.split("-")[0].removeprefix("S"))
+    return _raw_boosters(p, S, p["kinds"])
+
+
+def _raw_boosters(p: dict, S: int, kinds: list) -> Driver:
+    """One run_raw booster per entry of `kinds` at grid S (voxel_resolution's law)."""
     from deeprates.voxel.features import KIND_COLUMNS
 
-    S = max(p["sizes"]) if case == "shuffled" else int(case.split("-")[0].removeprefix("S"))
-    return _raw_boosters(p, S, p["kinds"], KIND_COLUMNS)
-
-
-def _raw_boosters(p: dict, S: int, kinds: list, kind_columns: dict) -> Driver:
-    """One run_raw booster per entry of `kinds` at grid S (voxel_resolution's law)."""
     n_classes, rows = _classes_and_training_rows(p)
-    columns = sum(len(kind_columns[k]) for k in kinds)
+    columns = sum(len(KIND_COLUMNS[k]) for k in kinds)
     W = p["rounds"] * n_classes * p["max_depth"] * rows * (
         len(kinds) * RESOLUTION_ROW + columns * float(S) ** RAW_COLUMN_EXPONENT)
     # LightGBM's histogram pool (histogram_pool_size unset: every leaf's histograms are kept):
@@ -441,7 +441,7 @@ def _raw_boosters(p: dict, S: int, kinds: list, kind_columns: dict) -> Driver:
     # hessian sums). Written as the kind's matrix at first (0.6 GB at S = 16): the paper-size
     # S = 16 job peaked at 6360 MB, this pool's 6.4 GB (and S = 4, 8: 1091, 2091 MB against
     # 0.1, 0.8 GB of pool plus ~1 GB of feature table)
-    widest = max(len(kind_columns[k]) for k in kinds)
+    widest = max(len(KIND_COLUMNS[k]) for k in kinds)
     pool = 16.0 * 255 * 2 ** p["max_depth"] * widest * S**3
     return Driver("boost", W, pool, "rounds classes max_depth rows (74 boosters + columns S^2.6)")
 
@@ -451,9 +451,7 @@ def voxel_raw_vs_haar(case: str, p: dict) -> Driver:
     features per column of the kind each): voxel-resolution's law for two boosters of that kind.
     Written rows S^2 rounds max_depth at first (the S = 4 and 8 paper jobs ran at 0.72 and 0.87
     of it; its S = 16 jobs would have been under-predicted as voxel-resolution's was)."""
-    from deeprates.voxel.features import KIND_COLUMNS
-
-    return _raw_boosters(p, int(case.split("-")[0].removeprefix("S")), [p["kind"]] * 2, KIND_COLUMNS)
+    return _raw_boosters(p, int(case.split("-")[0].removeprefix("S")), [p["kind"]] * 2)
 
 
 # LightGBM's work per tree and feature that does not grow with the rows (the histogram scan of
@@ -604,10 +602,10 @@ VOXEL_FACE = 0.5
 
 def voxel_features(case: str, p: dict) -> Driver:
     """Every rotated copy of every mesh of the chunk is voxelised at every grid size S: meshes x
-    copies x sum_S (VOXEL_FACE F + A S^2), F and A the mean faces and area of
-    the chunk's meshes (workload.mesh_geometry). Written meshes x copies x sum_S S^2 at first, as if every mesh had
-    one area: the classes' areas span 6x, and the paper-size chunks ran at 0.28 to 0.99 of that
-    law (only classes 0 and 1 were measured below them)."""
+    copies x sum_S (VOXEL_FACE F + A S^2), F and A the mean faces and area of the chunk's meshes
+    (workload.class_geometry). Written meshes x copies x sum_S S^2 at first, as if every mesh
+    had one area: the classes' areas span 6x, and the paper-size chunks ran at 0.28 to 0.99 of
+    that law (only classes 0 and 1 were measured below them)."""
     sizes = sorted(set(p["sizes"]) | set(p["raw_sizes"]))
     per_copy = sum(VOXEL_FACE * p["faces"] + p["area"] * S * S for S in sizes)
     n = p["meshes"] * p["copies"]

@@ -147,21 +147,19 @@ def data_jobs(config: dict) -> list[Job]:
                       if dataset.DatasetSpec.from_params(ws.params_of(config, f)["dataset"]).key() == key)
         members = spec.class_members()
         grid = {"sizes": list(spec.sizes), "raw_sizes": list(spec.raw_sizes), "copies": spec.copies}
-        # mean faces and area at grid size 1 of the meshes a job makes or voxelises: its work
-
-        def geometry(ci: int, start: int = 0, stop: int | None = None) -> dict:
-            return dict(zip(("faces", "area"), (round(x, 4) for x in workload.mesh_geometry(spec, ci, start, stop))))
-
-        for ci, (_, items) in enumerate(members):
+        # each mesh's faces and area at grid size 1: the work of the jobs that make or voxelise it
+        geometry = [workload.class_geometry(spec, label, items) for label, items in members]
+        for ci, (label, items) in enumerate(members):
             out.append(Job("voxel", "voxel-meshes", f"{key}-c{ci:02d}", spec.manifest_path(ci),
-                           f"voxel/data/{key}/meshes-c{ci:02d}.log", {"meshes": len(items), **geometry(ci),
-                            "us_per_face": workload.mesh_stage_us_per_face(spec, ci)}, 1, 0,
+                           f"voxel/data/{key}/meshes-c{ci:02d}.log",
+                           {"meshes": len(items), **workload.mean_geometry(geometry[ci]),
+                            "us_per_face": workload.mesh_stage_us_per_face(spec, label)}, 1, 0,
                            VOXEL_MESHES_RESOURCES["runtime"], VOXEL_MESHES_RESOURCES["mem_mb"]))
         for ci, part in spec.chunks():
-            n = len(members[ci][1][part * spec.chunk_size:(part + 1) * spec.chunk_size])
+            chunk = slice(part * spec.chunk_size, (part + 1) * spec.chunk_size)
             out.append(Job("voxel", "voxel-features", f"{key}-c{ci:02d}-p{part}", spec.chunk_path(ci, part),
                            f"voxel/data/{key}/features-c{ci:02d}-p{part}.log",
-                           {"meshes": n, **grid, **geometry(ci, part * spec.chunk_size, (part + 1) * spec.chunk_size)},
+                           {"meshes": len(members[ci][1][chunk]), **grid, **workload.mean_geometry(geometry[ci][chunk])},
                            1, 0,
                            int(spec.resources.get("runtime", 20)), int(spec.resources.get("mem_mb", 2000)),
                            users))

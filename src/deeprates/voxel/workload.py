@@ -26,7 +26,7 @@ from .dataset import DatasetSpec
 from .mesh import face_areas, normalize_to_grid, read_mesh
 from .shapes import generate_mesh
 
-__all__ = ["mesh_geometry", "mesh_stage_us_per_face"]
+__all__ = ["class_geometry", "mean_geometry", "mesh_stage_us_per_face"]
 
 # The meshes stage's CPU per face: generating a class's mesh (shapes.generate_mesh, and writing
 # it as OFF) costs per face what its construction costs (a gear's polar outline and a housing's
@@ -65,23 +65,24 @@ def _from_file(path: str, mtime_ns: int, distribution: str) -> tuple[int, float]
     return _geometry(m.vertices, m.faces, distribution)
 
 
-def mesh_geometry(spec: DatasetSpec, ci: int, start: int = 0, stop: int | None = None) -> tuple[float, float]:
-    """Mean face count and mean area (at S = 1, averaged over rotations of the data set's
-    distribution) of meshes start..stop of class `ci` (a feature chunk's; all by default).
-    Generated meshes are rebuilt with make_class_manifest's seed rule (~22 ms each: the paper's
-    864 took 18.7 s of CPU here, once per process); a user's are read."""
-    label, items = spec.class_members()[ci]
-    geo = [_generated(label, int(spec.seed) * 100003 + k, spec.rotation) if src is None
-           else _from_file(str(src), Path(src).stat().st_mtime_ns, spec.rotation)
-           for k, (src, _) in enumerate(items) if start <= k and (stop is None or k < stop)]
-    if not geo:
-        return 0.0, 0.0
-    return sum(f for f, _ in geo) / len(geo), sum(a for _, a in geo) / len(geo)
+def class_geometry(spec: DatasetSpec, label: str, items) -> list[tuple[int, float]]:
+    """(faces, area at S = 1 averaged over rotations of the data set's distribution) of each mesh
+    of one class, `items` its entries of spec.class_members(). Generated meshes are rebuilt with
+    make_class_manifest's seed rule (~22 ms each: the paper's 864 took 18.7 s of CPU here, once
+    per process); a user's are read."""
+    return [_generated(label, int(spec.seed) * 100003 + k, spec.rotation) if src is None
+            else _from_file(str(src), Path(src).stat().st_mtime_ns, spec.rotation)
+            for k, (src, _) in enumerate(items)]
 
 
-def mesh_stage_us_per_face(spec: DatasetSpec, ci: int) -> float:
-    """CPU microseconds per face of class `ci`'s meshes stage (GENERATOR_US_PER_FACE)."""
-    if spec.mesh_dir:
-        return READ_US_PER_FACE
-    label = spec.class_members()[ci][0]
-    return GENERATOR_US_PER_FACE[label]
+def mean_geometry(geometry: list[tuple[int, float]]) -> dict:
+    """{"faces", "area"}: the means over some meshes' (faces, area) (a class's, a chunk's)."""
+    if not geometry:
+        return {"faces": 0.0, "area": 0.0}
+    n = len(geometry)
+    return {"faces": round(sum(f for f, _ in geometry) / n, 4), "area": round(sum(a for _, a in geometry) / n, 4)}
+
+
+def mesh_stage_us_per_face(spec: DatasetSpec, label: str) -> float:
+    """CPU microseconds per face of a class's meshes stage (GENERATOR_US_PER_FACE)."""
+    return READ_US_PER_FACE if spec.mesh_dir else GENERATOR_US_PER_FACE[label]
